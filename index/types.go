@@ -1,6 +1,9 @@
 package index
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by the index. The web layer maps them to HTTP statuses in
 // one place.
@@ -58,6 +61,43 @@ type Query struct {
 	// PerDoc caps how many passages of one report are returned; 0 means
 	// the default (a few), negative means no cap.
 	PerDoc int
+	// Mode chooses the retrievers; the zero value means ModeHybrid.
+	Mode Mode
+}
+
+// Mode says which retrievers answer a query.
+type Mode string
+
+// The retrieval modes. Hybrid fuses the lexical (BM25) and vector rankings.
+const (
+	ModeHybrid  Mode = "hybrid"
+	ModeVector  Mode = "vector"
+	ModeLexical Mode = "lexical"
+)
+
+// ParseMode returns the Mode named s ("" means hybrid). It returns an error
+// wrapping ErrBadQuery for any other name.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case "", ModeHybrid:
+		return ModeHybrid, nil
+	case ModeVector, ModeLexical:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("%w: mode must be hybrid, vector or lexical, not %q", ErrBadQuery, s)
+}
+
+// Why tells which retrievers found a hit and at what rank (1-based; 0 means
+// that retriever did not return it).
+type Why struct {
+	LexicalRank  int     `json:"lexical_rank,omitempty"`
+	LexicalScore float64 `json:"lexical_score,omitempty"`
+	VectorRank   int     `json:"vector_rank,omitempty"`
+	VectorScore  float64 `json:"vector_score,omitempty"`
+	// Terms are the analysed query terms the passage matched lexically.
+	Terms []string `json:"terms,omitempty"`
+	// Collapsed counts near-duplicate passages folded into this hit.
+	Collapsed int `json:"collapsed,omitempty"`
 }
 
 // Hit is one passage that answers a query.
@@ -68,6 +108,7 @@ type Hit struct {
 	Place   string     `json:"place,omitempty"`
 	Score   float64    `json:"score"`
 	Snippet []Fragment `json:"-"`
+	Why     Why        `json:"why"`
 }
 
 // Results is the answer to a Query.

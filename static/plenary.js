@@ -1,0 +1,48 @@
+// Plenary's only script. Pages work without it: every passage has a plain
+// permalink. When the clipboard API is available the permalink also copies
+// its full URL, and a live region announces the result to screen readers.
+(function () {
+  "use strict";
+  if (!navigator.clipboard || !window.isSecureContext) {
+    return;
+  }
+  var status = document.getElementById("copy-status");
+
+  function announce(message) {
+    if (status) {
+      status.textContent = "";
+      // A fresh text node makes screen readers repeat the same message.
+      window.setTimeout(function () { status.textContent = message; }, 50);
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-copy-link]") : null;
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    var url = link.href;
+    navigator.clipboard.writeText(url).then(function () {
+      link.classList.add("copied");
+      link.setAttribute("data-label", link.textContent);
+      link.textContent = "Copied";
+      announce("Link copied to the clipboard");
+      window.setTimeout(function () {
+        link.classList.remove("copied");
+        link.textContent = link.getAttribute("data-label") || "Copy link";
+      }, 2000);
+      if (window.history && window.history.replaceState) {
+        window.history.replaceState(null, "", link.getAttribute("href"));
+      }
+    }, function () {
+      // Fall back to following the permalink, which still shows the URL.
+      window.location.href = url;
+    });
+  });
+
+  var links = document.querySelectorAll("a[data-copy-link]");
+  for (var i = 0; i < links.length; i++) {
+    links[i].setAttribute("title", "Copy a link to this passage");
+  }
+})();

@@ -1,0 +1,226 @@
+package web
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The JSON API, all GET, all answering application/json:
+//
+//	/api/search?q=&k=&mode=     {"query","took_ms","results":[{"doc_id","passage_id","title","date","place","text","snippet","score","url"}]}
+//	/api/docs/{id}              {"doc_id","title","date","place","source","source_url","passages":[{"passage_id","text","url"}]}
+//	/api/docs/{id}/similar?k=   {"results":[{"doc_id","title","date","place","score","url"}]}
+//	/api/stats                  {"documents","passages","embedder","dim"}
+//	/healthz                    {"status":"ok"}, or 503 {"status":"unavailable"}
+//
+// {id} may contain slashes and is path-escaped segment by segment. "url"
+// fields are site-relative paths ("/doc/{id}#{anchor}" for a passage).
+// Errors answer {"error": message} with a 4xx or 5xx status; messages
+// are meant for people and never contain internal details.
+
+// JSON shapes of the API. They are declared here, not taken from the
+// index, so that the API stays the same when the index's types change.
+type (
+	apiError struct {
+		Error string `json:"error"`
+	}
+
+	// apiHit is one result of GET /api/search. Snippet is HTML: the
+	// passage's words, HTML-escaped, with <mark>…</mark> around those
+	// that match the question, ready to insert into a page. Text is the
+	// passage's plain text. URL is the passage's permalink.
+	apiHit struct {
+		DocID     string  `json:"doc_id"`
+		PassageID string  `json:"passage_id"`
+		Title     string  `json:"title"`
+		Date      string  `json:"date"`
+		Place     string  `json:"place"`
+		Text      string  `json:"text"`
+		Snippet   string  `json:"snippet"`
+		Score     float64 `json:"score"`
+		URL       string  `json:"url"`
+	}
+
+	apiSearchResponse struct {
+		Query   string   `json:"query"`
+		TookMS  float64  `json:"took_ms"`
+		Results []apiHit `json:"results"`
+	}
+
+	apiPassage struct {
+		PassageID string `json:"passage_id"`
+		Text      string `json:"text"`
+		URL       string `json:"url"`
+	}
+
+	apiDocResponse struct {
+		DocID     string       `json:"doc_id"`
+		Title     string       `json:"title"`
+		Date      string       `json:"date"`
+		Place     string       `json:"place"`
+		Source    string       `json:"source"`
+		SourceURL string       `json:"source_url"`
+		Passages  []apiPassage `json:"passages"`
+	}
+
+	apiSimilar struct {
+		DocID string  `json:"doc_id"`
+		Title string  `json:"title"`
+		Date  string  `json:"date"`
+		Place string  `json:"place"`
+		Score float64 `json:"score"`
+		URL   string  `json:"url"`
+	}
+
+	apiSimilarResponse struct {
+		Results []apiSimilar `json:"results"`
+	}
+
+	apiStats struct {
+		Documents int    `json:"documents"`
+		Passages  int    `json:"passages"`
+		Embedder  string `json:"embedder"`
+		Dim       int    `json:"dim"`
+	}
+)
+
+// defaultSimilarK is how many similar reports the API returns by default.
+const defaultSimilarK = 5
+
+// handleAPISearch serves GET /api/search?q=&k=.
+func (srv *server) handleAPISearch(c echo.Context) error {
+	noStore(c)
+	p, err := parseSearchParams(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	hits, _, err := srv.search(c, p)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+
+	resp := apiSearchResponse{
+		Query:   p.Query,
+		TookMS:  math.Round(float64(took.Microseconds())) / 1000,
+		Results: make([]apiHit, 0, len(hits)),
+	}
+	for _, h := range hits {
+		resp.Results = append(resp.Results, apiHit{
+			DocID:     h.DocID,
+			PassageID: h.ID,
+			Title:     h.Title,
+			Date:      h.Date,
+			Place:     h.Place,
+			Text:      h.Text,
+			Snippet:   snippetHTML(snippetFragments(h)),
+			Score:     finite(h.Score),
+			URL:       passageURL(h.DocID, h.Anchor),
+		})
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// handleAPIDoc serves GET /api/docs/{id} and GET /api/docs/{id}/similar.
+// Since IDs contain slashes, a trailing "/similar" always selects the
+// similar reports: a report whose ID ends in "/similar" has no JSON page.
+func (srv *server) handleAPIDoc(c echo.Context) error {
+	noStore(c)
+	escaped := c.Request().URL.EscapedPath()
+	if rest, ok := strings.CutSuffix(escaped, "/similar"); ok {
+		return srv.apiSimilar(c, rest)
+	}
+	id, err := docIDFromPath(escaped, "/api/docs/")
+	if err != nil {
+		return err
+	}
+	doc, passages, err := srv.searcher.Document(c.Request().Context(), id)
+	if err != nil {
+		return fmt.Errorf("read report %q: %w", id, err)
+	}
+	if doc.ID == "" {
+		doc.ID = id
+	}
+	resp := apiDocResponse{
+		DocID:     doc.ID,
+		Title:     doc.Title,
+		Date:      doc.Date,
+		Place:     doc.Place,
+		Source:    doc.Source,
+		SourceURL: doc.URL,
+		Passages:  make([]apiPassage, 0, len(passages)),
+	}
+	for _, p := range passages {
+		resp.Passages = append(resp.Passages, apiPassage{
+			PassageID: p.ID,
+			Text:      p.Text,
+			URL:       passageURL(doc.ID, p.Anchor),
+		})
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// apiSimilar answers GET /api/docs/{id}/similar?k=; escaped is the path
+// without "/similar".
+func (srv *server) apiSimilar(c echo.Context, escaped string) error {
+	id, err := docIDFromPath(escaped, "/api/docs/")
+	if err != nil {
+		return err
+	}
+	k, err := parseK(c.QueryParams(), defaultSimilarK)
+	if err != nil {
+		return err
+	}
+	// One more than asked, in case the index counts the report itself.
+	sims, err := srv.searcher.Similar(c.Request().Context(), id, k+1)
+	if err != nil {
+		return fmt.Errorf("find reports similar to %q: %w", id, err)
+	}
+	resp := apiSimilarResponse{Results: make([]apiSimilar, 0, k)}
+	for _, s := range sims {
+		if s.DocID == id || len(resp.Results) == k {
+			continue
+		}
+		resp.Results = append(resp.Results, apiSimilar{
+			DocID: s.DocID,
+			Title: s.Title,
+			Date:  s.Date,
+			Place: s.Place,
+			Score: finite(s.Score),
+			URL:   docURL(s.DocID),
+		})
+	}
+	return writeJSON(c, http.StatusOK, resp)
+}
+
+// handleAPIStats serves GET /api/stats.
+func (srv *server) handleAPIStats(c echo.Context) error {
+	noStore(c)
+	st, err := srv.searcher.Stats(c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("read index stats: %w", err)
+	}
+	return writeJSON(c, http.StatusOK, apiStats{
+		Documents: st.Documents,
+		Passages:  st.Passages,
+		Embedder:  st.Embedder,
+		Dim:       st.Dim,
+	})
+}
+
+// handleHealth serves GET /healthz: 200 when the index answers, 503 when
+// it does not.
+func (srv *server) handleHealth(c echo.Context) error {
+	noStore(c)
+	if _, err := srv.searcher.Stats(c.Request().Context()); err != nil {
+		srv.log.ErrorContext(c.Request().Context(), "health check", "err", err)
+		return writeJSON(c, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
+}
