@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,13 +73,17 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
 			ix := openTest(b, syntheticIndex(b, emb, n), emb)
 			qs := []string{"border trade and port cooperation", "youth exchange with sister city", "consular protection of investment"}
-			i := 0
-			for b.Loop() {
-				res, err := ix.Search(context.Background(), Query{Text: qs[i%len(qs)]})
-				if err != nil || len(res.Hits) == 0 {
-					b.Fatal(err)
-				}
-				i++
+			for _, mode := range []Mode{ModeHybrid, ModeLexical, ModeVector} {
+				b.Run(string(mode), func(b *testing.B) {
+					i := 0
+					for b.Loop() {
+						res, err := ix.Search(context.Background(), Query{Text: qs[i%len(qs)], Mode: mode})
+						if err != nil || len(res.Hits) == 0 {
+							b.Fatal(err)
+						}
+						i++
+					}
+				})
 			}
 		})
 	}
@@ -115,5 +121,29 @@ func BenchmarkUpdate(b *testing.B) {
 			b.Fatal(err)
 		}
 		ix.Close()
+	}
+}
+
+// BenchmarkLexicalRebuild measures Open when the lexical index must be
+// built from the store (first open after an upgrade, or after it was
+// lost or damaged).
+func BenchmarkLexicalRebuild(b *testing.B) {
+	emb := newCounting(b)
+	for _, n := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("passages=%d", n), func(b *testing.B) {
+			dir := syntheticIndex(b, emb, n)
+			for b.Loop() {
+				b.StopTimer()
+				if err := os.RemoveAll(filepath.Join(dir, lexicalDir)); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				ix, err := Open(context.Background(), dir, Options{Embedder: emb})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ix.Close()
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/plenary-search/plenary/embed"
 	"github.com/plenary-search/plenary/embed/wordvec"
 	"github.com/plenary-search/plenary/index/chunk"
+	"github.com/plenary-search/plenary/index/lexical"
 	"github.com/plenary-search/plenary/index/store"
 )
 
@@ -29,6 +30,9 @@ type Options struct {
 	// storeHook is passed to the store's commit steps by tests that
 	// simulate crashes.
 	storeHook func(step string) error
+	// lexicalHook runs between an update's commit and its lexical apply;
+	// an error skips the apply, as a crash there would.
+	lexicalHook func() error
 	// tuning lets experiments vary how passages are cut and embedded.
 	tuning tuning
 }
@@ -54,8 +58,18 @@ type Index struct {
 	// or change the view.
 	writeMu sync.Mutex
 
+	// lexMu serialises changes to the lexical index (apply, sync, an
+	// in-memory build); searches do not take it.
+	lexMu   sync.Mutex
+	lexHook func() error
+	// fuse is shippedFusion(); quality tests vary it between searches.
+	fuse fusion
+
 	mu sync.RWMutex
 	v  *view
+	// lex is the lexical index, or nil while another process holds the
+	// one on disk and no in-memory copy has been needed yet.
+	lex *lexical.Index
 }
 
 // view is the searchable state at one generation. Its maps and
@@ -100,7 +114,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
-	ix := &Index{log: log, emb: emb, st: st, tune: opts.tuning}
+	ix := &Index{log: log, emb: emb, st: st, tune: opts.tuning, lexHook: opts.lexicalHook, fuse: shippedFusion()}
 	ix.fit, _ = emb.(embed.Fitter)
 	snap, err := st.Load(ctx)
 	if err != nil {
@@ -111,18 +125,30 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
 	ix.v = v
+	if err := ix.openLexical(); err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	ix.syncLexicalNow(ctx)
 	log.Info("index opened", "dir", dir, "documents", len(v.docs), "passages", v.nPass,
 		"generation", v.man.Generation, "embedder", emb.Name())
 	return ix, nil
 }
 
-// Close releases the index. The Index must not be used afterwards. It
-// returns no error today; the signature leaves room for backends that hold
-// resources.
+// Close releases the index, closing its lexical index so that another
+// process can open it. The Index must not be used afterwards. It returns an
+// error if the lexical index cannot be flushed.
 func (ix *Index) Close() error {
+	ix.lexMu.Lock()
+	defer ix.lexMu.Unlock()
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ix.v = nil
+	x := ix.lex
+	ix.v, ix.lex = nil, nil
+	ix.mu.Unlock()
+	if x != nil {
+		if err := x.Close(); err != nil {
+			return fmt.Errorf("close index: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -330,6 +356,7 @@ func (ix *Index) Reload(ctx context.Context) (bool, error) {
 	if closed {
 		return false, errClosed
 	}
+	ix.syncLexicalNow(ctx)
 	ix.log.Info("index reloaded", "generation", v.man.Generation, "documents", len(v.docs), "passages", v.nPass)
 	return true, nil
 }

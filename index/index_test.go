@@ -344,6 +344,16 @@ func TestSearchOnEmptyIndexAndBadQueries(t *testing.T) {
 	if err != nil || len(res.Hits) != 0 {
 		t.Fatalf("empty index: %+v, %v", res, err)
 	}
+	for _, mode := range []Mode{ModeLexical, ModeVector, ModeHybrid} {
+		res, err := ix.Search(context.Background(), Query{Text: "border ports", Mode: mode})
+		if err != nil || len(res.Hits) != 0 {
+			t.Fatalf("empty index, mode %s: %+v, %v", mode, res, err)
+		}
+		ids, err := ix.RankDocuments(context.Background(), "border ports", mode, 10)
+		if err != nil || len(ids) != 0 {
+			t.Fatalf("empty index, rank reports in mode %s: %v, %v", mode, ids, err)
+		}
+	}
 	if _, err := ix.Similar(context.Background(), "x", 3); !errors.Is(err, ErrNotFound) {
 		t.Errorf("similar on empty index: %v", err)
 	}
@@ -371,9 +381,17 @@ func TestSearchOnEmptyIndexAndBadQueries(t *testing.T) {
 	for _, tc := range []struct {
 		mode Mode
 		ok   bool
-	}{{"", true}, {ModeHybrid, true}, {ModeVector, true}, {ModeLexical, false}, {"bm25", false}} {
+		// check says what Why must show for the top hit.
+		check func(w Why, score float64) bool
+	}{
+		{"", true, func(w Why, _ float64) bool { return w.LexicalRank == 1 && w.VectorRank > 0 }},
+		{ModeHybrid, true, func(w Why, _ float64) bool { return w.LexicalRank == 1 && w.VectorRank > 0 }},
+		{ModeVector, true, func(w Why, s float64) bool { return w.VectorRank == 1 && w.VectorScore == s && w.LexicalRank == 0 }},
+		{ModeLexical, true, func(w Why, s float64) bool { return w.LexicalRank == 1 && w.LexicalScore == s && w.VectorRank == 0 }},
+		{"bm25", false, nil},
+	} {
 		res, err := ix.Search(context.Background(), Query{Text: "border ports", Mode: tc.mode})
-		if tc.ok && (err != nil || len(res.Hits) == 0 || res.Hits[0].Why.VectorRank != 1 || res.Hits[0].Why.VectorScore != res.Hits[0].Score) {
+		if tc.ok && (err != nil || len(res.Hits) == 0 || !tc.check(res.Hits[0].Why, res.Hits[0].Score)) {
 			t.Errorf("mode %q: %+v, %v", tc.mode, res.Hits, err)
 		}
 		if !tc.ok && !errors.Is(err, ErrBadQuery) {
@@ -457,7 +475,8 @@ func TestConcurrentSearchDuringUpdate(t *testing.T) {
 	for g := range 3 {
 		wg.Go(func() {
 			for i := 0; ctx.Err() == nil; i++ {
-				res, err := ix.Search(ctx, Query{Text: searchCases[(g+i)%len(searchCases)].q})
+				mode := []Mode{ModeHybrid, ModeLexical, ModeVector}[i%3]
+				res, err := ix.Search(ctx, Query{Text: searchCases[(g+i)%len(searchCases)].q, Mode: mode})
 				if err != nil && ctx.Err() == nil {
 					errs <- err
 					return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/plenary-search/plenary/embed"
 	"github.com/plenary-search/plenary/index/clean"
+	"github.com/plenary-search/plenary/index/lexical"
 )
 
 const (
@@ -19,36 +20,31 @@ const (
 	DefaultPerDoc = 2
 	// MaxQueryRunes is the longest question accepted.
 	MaxQueryRunes = 1000
-	// minCandidates is the fewest passages fetched from the vector store
-	// before the per-report cap is applied.
-	minCandidates = 50
 )
 
-// Search answers q with the passages closest in meaning to its text, at
-// most q.PerDoc of them per report, each with a snippet marking the words
-// that answer it.
+// Search answers q with the passages that best answer its text, at most
+// q.PerDoc of them per report, each with a snippet marking the words that
+// answer it and a [Why] saying which retrievers found it.
 //
-// Only the vector retriever exists in this package so far: [ModeVector]
-// and [ModeHybrid] (the default) are both answered by it, and
-// [ModeLexical] is refused.
+// [ModeLexical] ranks by BM25 over the passages' words, [ModeVector] by
+// the cosine similarity of their vectors to the question's, and
+// [ModeHybrid] (the default) blends both, BM25 leading (the weights and
+// why are in fuse.go). Near-duplicate
+// passages (reprinted headlines and boilerplate) are folded into the
+// highest-ranked one and counted in Why.Collapsed, before the per-report
+// cap and the cut to q.K.
 //
 // It returns an error wrapping [ErrBadQuery] for an empty or too long
-// question or an unknown or unavailable mode, and other errors if the
-// question cannot be embedded. An empty index gives empty results.
+// question or an unknown mode, and other errors if the question cannot be
+// embedded or an index cannot be read. An empty index gives empty results.
 func (ix *Index) Search(ctx context.Context, q Query) (Results, error) {
 	mode, err := ParseMode(string(q.Mode))
 	if err != nil {
 		return Results{}, err
 	}
-	if mode == ModeLexical {
-		return Results{}, fmt.Errorf("%w: lexical search is not available in this index", ErrBadQuery)
-	}
-	text := strings.TrimSpace(strings.ToValidUTF8(q.Text, "\uFFFD"))
-	if text == "" {
-		return Results{}, fmt.Errorf("%w: the question is empty", ErrBadQuery)
-	}
-	if n := utf8.RuneCountInString(text); n > MaxQueryRunes {
-		return Results{}, fmt.Errorf("%w: the question has %d characters, at most %d are allowed", ErrBadQuery, n, MaxQueryRunes)
+	text, err := checkQuestion(q.Text, MaxQueryRunes)
+	if err != nil {
+		return Results{}, err
 	}
 	k := q.K
 	if k <= 0 {
@@ -60,73 +56,116 @@ func (ix *Index) Search(ctx context.Context, q Query) (Results, error) {
 		perDoc = DefaultPerDoc
 	}
 	res := Results{Query: text, Hits: []Hit{}}
-
-	qv, err := ix.embedOne(ctx, embed.Query, text)
+	found, err := ix.search(ctx, text, mode, k, perDoc, true)
 	if err != nil {
 		return Results{}, fmt.Errorf("search: %w", err)
 	}
-	if qv == nil {
-		return res, nil // nothing in the question the model knows
+	if len(found.hits) == 0 {
+		return res, nil
 	}
 	terms := queryTerms(text)
-	err = ix.read(func(v *view) error {
-		count := v.pcol.Count()
-		if count == 0 {
-			return nil
+	for _, h := range found.hits {
+		if found.lex != nil {
+			spans, matched := found.lex.Match(text, h.Text)
+			h.Why.Terms = matched
+			if len(spans) > 0 {
+				h.Snippet = spanSnippet(h.Text, spans)
+			}
 		}
-		n := min(count, max(k*4, minCandidates))
-		for {
-			found, err := v.pcol.QueryEmbedding(ctx, qv, n, nil, nil)
-			if err == nil {
-				// chromem-go stops early on cancellation without saying so.
-				err = ctx.Err()
-			}
-			if err != nil {
-				return fmt.Errorf("search passages: %w", err)
-			}
-			res.Hits = res.Hits[:0]
-			perReport := map[string]int{}
-			for i, r := range found {
-				ref, ok := v.pass[r.ID]
-				if !ok {
-					continue
-				}
-				if perDoc > 0 && perReport[ref.doc.ID] >= perDoc {
-					continue
-				}
-				perReport[ref.doc.ID]++
-				res.Hits = append(res.Hits, Hit{
-					Passage: toPassage(ref.doc, ref.ord),
-					Title:   ref.doc.Title, Date: ref.doc.Date, Place: ref.doc.Place,
-					Score: float64(r.Similarity),
-					Why:   Why{VectorRank: i + 1, VectorScore: float64(r.Similarity)},
-				})
-				if len(res.Hits) == k {
-					break
-				}
-			}
-			// The cap may have thrown away too many candidates: fetch more.
-			if len(res.Hits) == k || n == count {
-				return nil
-			}
-			n = min(count, n*4)
+		if h.Snippet == nil {
+			// The analyzer's stems miss some derivations the snippet's
+			// own matcher finds ("friend" in "friendship").
+			h.Snippet, _ = lexicalSnippet(h.Text, terms)
 		}
-	})
-	if err != nil {
-		return Results{}, err
-	}
-	for i := range res.Hits {
-		h := &res.Hits[i]
-		frags, ok := lexicalSnippet(h.Text, terms)
-		if !ok {
-			frags, err = ix.semanticSnippet(ctx, qv, h.Text)
-			if err != nil {
+		if h.Snippet == nil {
+			qv := found.qv
+			if qv == nil {
+				if qv, err = ix.embedOne(ctx, embed.Query, text); err != nil {
+					return Results{}, fmt.Errorf("search: %w", err)
+				}
+				found.qv = qv
+			}
+			if qv == nil {
+				ws := words(h.Text)
+				h.Snippet = render(h.Text, ws, 0, min(len(ws), windowWords), nil)
+			} else if h.Snippet, err = ix.semanticSnippet(ctx, qv, h.Text); err != nil {
 				return Results{}, fmt.Errorf("search: %w", err)
 			}
 		}
-		h.Snippet = frags
+		res.Hits = append(res.Hits, *h)
 	}
 	return res, nil
+}
+
+// RankDocuments returns the IDs of up to k reports (0 means [DefaultK],
+// more than [MaxK] is clamped) that best answer text in the given mode
+// ("" means hybrid), best first, each report ranked by its best passage.
+// Near-duplicate passages are not folded here: every report is a separate
+// answer to judge. It is what evaluation on test collections runs, whose
+// queries can be paragraphs: text may have up to 16384 characters. It
+// returns an error wrapping [ErrBadQuery] for an empty or too long text or
+// an unknown mode, and other errors as [Index.Search] does.
+func (ix *Index) RankDocuments(ctx context.Context, text string, mode Mode, k int) ([]string, error) {
+	mode, err := ParseMode(string(mode))
+	if err != nil {
+		return nil, err
+	}
+	text, err = checkQuestion(text, maxRankRunes)
+	if err != nil {
+		return nil, err
+	}
+	if k <= 0 {
+		k = DefaultK
+	}
+	k = min(k, MaxK)
+	found, err := ix.search(ctx, text, mode, k, 1, false)
+	if err != nil {
+		return nil, fmt.Errorf("rank reports: %w", err)
+	}
+	ids := make([]string, len(found.hits))
+	for i, h := range found.hits {
+		ids[i] = h.DocID
+	}
+	return ids, nil
+}
+
+// maxRankRunes is the longest text RankDocuments accepts: test
+// collections have queries of whole paragraphs.
+const maxRankRunes = 16 << 10
+
+// checkQuestion cleans a question and returns an error wrapping
+// ErrBadQuery if it is empty or longer than limit runes.
+func checkQuestion(q string, limit int) (string, error) {
+	text := strings.TrimSpace(strings.ToValidUTF8(q, "\uFFFD"))
+	if text == "" {
+		return "", fmt.Errorf("%w: the question is empty", ErrBadQuery)
+	}
+	if n := utf8.RuneCountInString(text); n > limit {
+		return "", fmt.Errorf("%w: the question has %d characters, at most %d are allowed", ErrBadQuery, n, limit)
+	}
+	return text, nil
+}
+
+// spanSnippet marks the words of text that overlap spans (sorted, not
+// overlapping), cut to the densest window if text is long.
+func spanSnippet(text string, spans []lexical.Span) []Fragment {
+	ws := words(text)
+	hit := make([]bool, len(ws))
+	j := 0
+	for i, w := range ws {
+		for j < len(spans) && spans[j].End <= w.start {
+			j++
+		}
+		if j < len(spans) && spans[j].Start < w.end {
+			hit[i] = true
+		}
+	}
+	lo, hi := 0, len(ws)
+	if len(ws) > wholePassageWords {
+		lo = densestWindow(hit, windowWords)
+		hi = lo + windowWords
+	}
+	return fragments(text, ws, lo, hi, func(i int) bool { return hit[i] })
 }
 
 // semanticSnippet marks the sentence of text closest in meaning to the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/plenary-search/plenary/embed"
@@ -20,7 +21,7 @@ import (
 // processingVersion is part of every document's content hash. Bump it when
 // cleaning, metadata extraction, chunking or the text given to the embedder
 // change, so that the next Update redoes every document.
-const processingVersion = "plenary-processing-1"
+const processingVersion = "plenary-processing-2"
 
 // embedBatch is how many passages go to the embedder per call; progress is
 // reported per batch.
@@ -170,10 +171,12 @@ func (ix *Index) Update(ctx context.Context, paths []string, opts UpdateOptions)
 		State: state, FitPassages: fitted,
 		Put: plan.put, Delete: plan.del, Live: live, Rewrite: state != nil,
 	}
+	lc := planLexical(v, plan)
 	man, err := w.Commit(ctx, v.man, ch)
 	if err != nil {
 		return rep, fmt.Errorf("update index: %w", err)
 	}
+	lc.to = man.Generation
 	if aerr := ix.apply(ctx, v, man, plan, live, state != nil); aerr != nil {
 		// The data directory is right; only this process's view is
 		// not. Rebuild it whole rather than fail a committed update.
@@ -189,6 +192,7 @@ func (ix *Index) Update(ctx context.Context, paths []string, opts UpdateOptions)
 		ix.v = nv
 		ix.mu.Unlock()
 	}
+	ix.applyLexical(ctx, lc)
 	rep.Duration = time.Since(started)
 	ix.log.Info("index updated", "added", rep.Added, "changed", rep.Changed, "unchanged", rep.Unchanged,
 		"removed", rep.Removed, "skipped", rep.Skipped, "passages", rep.Passages, "generation", man.Generation,
@@ -221,6 +225,7 @@ func (ix *Index) catchUp(ctx context.Context) (*view, error) {
 	ix.mu.Lock()
 	ix.v = nv
 	ix.mu.Unlock()
+	ix.syncLexicalNow(ctx)
 	return nv, nil
 }
 
@@ -332,8 +337,21 @@ func process(in ingest.Doc, hash, root string, copts chunk.Options) *store.Doc {
 		ID: in.ID, Root: root, Path: in.Path, Title: meta.Title, Date: meta.Date, Place: meta.Place,
 		Source: meta.Source, URL: in.URL, Hash: hash, Text: in.Text,
 	}
+	cps := chunk.Split(in.Text, blocks, meta.Title, copts)
+	if len(cps) == 0 {
+		// A report whose only text is its title (a title-only record, a
+		// one-line abstract taken for a title) would have no passage and
+		// could never be found: its title becomes its passage.
+		body := slices.Clone(blocks)
+		for i := range body {
+			if body[i].Kind == clean.Title {
+				body[i].Kind = clean.Body
+			}
+		}
+		cps = chunk.Split(in.Text, body, "", copts)
+	}
 	seen := map[string]bool{}
-	for _, cp := range chunk.Split(in.Text, blocks, meta.Title, copts) {
+	for _, cp := range cps {
 		// Split promises unique anchors and offsets inside the text; a
 		// record that broke either would corrupt links, so drop it.
 		if seen[cp.Anchor] || cp.Start < 0 || cp.End > len(in.Text) || cp.Start > cp.End {

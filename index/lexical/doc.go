@@ -19,6 +19,10 @@
 // this package's scorer (SciFact 0.586 against 0.697).
 // [WithBleveScoring] keeps it available for comparison.
 //
+// An index lives in a directory ([Open]), which bleve locks for one
+// process ([ErrLocked]); a process locked out can build a copy in memory
+// ([OpenMemory]) that ranks identically.
+//
 // Text is analysed in English (Unicode word segmentation, possessives
 // dropped, lower case, stop words removed, stemming); before that, words
 // that scraping glued together ("meeting.The", "DiplomacyMake") are

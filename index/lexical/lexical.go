@@ -1,6 +1,7 @@
 package lexical
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -235,6 +236,35 @@ func create(dir string, cfg config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("couldn't create lexical index in %s: %w", dir, err)
 	}
+	return initialise(b, cfg)
+}
+
+// OpenMemory returns a new, empty lexical index held in memory only, with
+// the same mapping and ranking as one on disk. A process that cannot open
+// the index on disk because another holds it ([ErrLocked]) builds one of
+// these instead. It returns an error if the options name an unknown
+// analyzer.
+func OpenMemory(opts ...Option) (*Index, error) {
+	cfg := config{k1: DefaultK1, b: DefaultB, titleBoost: DefaultTitleBoost, analyzer: DefaultAnalyzer, batchSize: defaultBatchSize}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m, err := newMapping(cfg.analyzer)
+	if err != nil {
+		return nil, err
+	}
+	// Scorch without a path keeps its segments in memory; bleve's own
+	// NewMemOnly would use upsidedown, whose internal IDs are not the
+	// 8-byte numbers the scorer reads.
+	b, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't create in-memory lexical index: %w", err)
+	}
+	return initialise(b, cfg)
+}
+
+// initialise writes the internal keys of a new index and attaches to it.
+func initialise(b bleve.Index, cfg config) (*Index, error) {
 	batch := b.NewBatch()
 	batch.SetInternal(keySchema, []byte(schemaVersion))
 	batch.SetInternal(keyAnalyzer, []byte(cfg.analyzer))
@@ -359,6 +389,46 @@ func (x *Index) Count() (uint64, error) {
 		return 0, fmt.Errorf("couldn't count passages: %w", err)
 	}
 	return n, nil
+}
+
+// IDs returns the IDs of every indexed passage, in no particular order:
+// what a caller compares with its own records to bring the index up to
+// date. It returns an error when ctx is done or the index cannot be read.
+func (x *Index) IDs(ctx context.Context) ([]string, error) {
+	adv, err := x.bleve.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list passages: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("couldn't open index reader: %w", err)
+	}
+	defer r.Close()
+	dr, err := r.DocIDReaderAll()
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list passages: %w", err)
+	}
+	defer dr.Close()
+	var out []string
+	for i := 0; ; i++ {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("couldn't list passages: %w", err)
+			}
+		}
+		iid, err := dr.Next()
+		if err != nil {
+			return nil, fmt.Errorf("couldn't list passages: %w", err)
+		}
+		if iid == nil {
+			return out, nil
+		}
+		ext, err := r.ExternalID(iid)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't resolve passage ID: %w", err)
+		}
+		out = append(out, ext)
+	}
 }
 
 // Analyzer returns the name of the analyzer the index was built with.

@@ -91,6 +91,11 @@ func (x *Index) Search(ctx context.Context, query string, n int) (hits []Hit, er
 	if x.cfg.bleveScores {
 		return x.searchBleve(ctx, query, n)
 	}
+	return x.run(ctx, qt, n)
+}
+
+// run scores the analysed query qt and returns the best n passages.
+func (x *Index) run(ctx context.Context, qt []queryTerm, n int) ([]Hit, error) {
 	adv, err := x.bleve.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("couldn't search: %w", err)
@@ -346,9 +351,16 @@ type Span struct{ Start, End int }
 // query "meeting"): what a snippet should mark. Offsets are into text
 // as given. It returns nil when nothing matches.
 func (x *Index) Spans(query, text string) []Span {
+	spans, _ := x.Match(query, text)
+	return spans
+}
+
+// Match is [Index.Spans] that also returns the distinct analysed query
+// terms found in text, in order of first occurrence in text.
+func (x *Index) Match(query, text string) ([]Span, []string) {
 	qt := x.analyse(query)
 	if len(qt) == 0 || text == "" {
-		return nil
+		return nil, nil
 	}
 	want := make(map[string]bool, len(qt))
 	for _, t := range qt {
@@ -362,9 +374,13 @@ func (x *Index) Spans(query, text string) []Span {
 		return off - n
 	}
 	var spans []Span
+	var terms []string
 	for _, tok := range x.analyzer.Analyze([]byte(sep)) {
 		if !want[string(tok.Term)] {
 			continue
+		}
+		if t := string(tok.Term); !slices.Contains(terms, t) {
+			terms = append(terms, t)
 		}
 		sp := Span{orig(tok.Start), orig(tok.End)}
 		if sp.Start < 0 || sp.End > len(text) || sp.Start >= sp.End {
@@ -375,5 +391,5 @@ func (x *Index) Spans(query, text string) []Span {
 		}
 		spans = append(spans, sp)
 	}
-	return spans
+	return spans, terms
 }
