@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/plenary-search/plenary/index"
 )
 
 // The JSON API, all GET, all answering application/json:
 //
-//	/api/search?q=&k=&mode=     {"query","took_ms","results":[{"doc_id","passage_id","title","date","place","text","snippet","score","url"}]}
+//	/api/search?q=&k=&page=&mode=  {"query","mode","took_ms","results":[{"doc_id","passage_id","title","date","place","text","snippet","score","url","why"}]}
 //	/api/docs/{id}              {"doc_id","title","date","place","source","source_url","passages":[{"passage_id","text","url"}]}
 //	/api/docs/{id}/similar?k=   {"results":[{"doc_id","title","date","place","score","url"}]}
 //	/api/stats                  {"documents","passages","embedder","dim"}
@@ -23,33 +25,75 @@ import (
 // Errors answer {"error": message} with a 4xx or 5xx status; messages
 // are meant for people and never contain internal details.
 
-// JSON shapes of the API. They are declared here, not taken from the
-// index, so that the API stays the same when the index's types change.
+// SearchResponse is the JSON of GET /api/search, which "plenary search
+// --json" prints too. It is declared here, not taken from the index, so
+// that the API stays the same when the index's types change; only Why
+// is the index's own, as its JSON documents the retrievers.
+type SearchResponse struct {
+	Query string `json:"query"`
+	// Mode is the retrieval mode that answered: hybrid when none was
+	// asked for.
+	Mode    index.Mode  `json:"mode"`
+	TookMS  float64     `json:"took_ms"`
+	Results []SearchHit `json:"results"`
+}
+
+// SearchHit is one result of GET /api/search. Snippet is HTML: the
+// passage's words, HTML-escaped, with <mark>…</mark> around those that
+// match the question, ready to insert into a page. Text is the passage's
+// plain text. URL is the passage's permalink (see [PassageURL]). Why says
+// which retrievers found it, at what rank (1 is best; absent when that
+// retriever did not return it) and score.
+type SearchHit struct {
+	DocID     string    `json:"doc_id"`
+	PassageID string    `json:"passage_id"`
+	Title     string    `json:"title"`
+	Date      string    `json:"date"`
+	Place     string    `json:"place"`
+	Text      string    `json:"text"`
+	Snippet   string    `json:"snippet"`
+	Score     float64   `json:"score"`
+	URL       string    `json:"url"`
+	Why       index.Why `json:"why"`
+}
+
+// NewSearchResponse builds the JSON answer to query in mode ("" means
+// hybrid) from the hits to show, best first, and the time the search
+// took. Scores that JSON cannot encode (NaN, infinities) become 0. It
+// returns no error.
+func NewSearchResponse(query string, mode index.Mode, hits []index.Hit, took time.Duration) SearchResponse {
+	if m, err := index.ParseMode(string(mode)); err == nil {
+		mode = m
+	}
+	resp := SearchResponse{
+		Query:   query,
+		Mode:    mode,
+		TookMS:  math.Round(float64(took.Microseconds())) / 1000,
+		Results: make([]SearchHit, 0, len(hits)),
+	}
+	for _, h := range hits {
+		why := h.Why
+		why.LexicalScore, why.VectorScore = finite(why.LexicalScore), finite(why.VectorScore)
+		resp.Results = append(resp.Results, SearchHit{
+			DocID:     h.DocID,
+			PassageID: h.ID,
+			Title:     h.Title,
+			Date:      h.Date,
+			Place:     h.Place,
+			Text:      h.Text,
+			Snippet:   snippetHTML(snippetFragments(h)),
+			Score:     finite(h.Score),
+			URL:       PassageURL(h.DocID, h.Anchor),
+			Why:       why,
+		})
+	}
+	return resp
+}
+
+// JSON shapes of the rest of the API, declared here for the same reason.
 type (
 	apiError struct {
 		Error string `json:"error"`
-	}
-
-	// apiHit is one result of GET /api/search. Snippet is HTML: the
-	// passage's words, HTML-escaped, with <mark>…</mark> around those
-	// that match the question, ready to insert into a page. Text is the
-	// passage's plain text. URL is the passage's permalink.
-	apiHit struct {
-		DocID     string  `json:"doc_id"`
-		PassageID string  `json:"passage_id"`
-		Title     string  `json:"title"`
-		Date      string  `json:"date"`
-		Place     string  `json:"place"`
-		Text      string  `json:"text"`
-		Snippet   string  `json:"snippet"`
-		Score     float64 `json:"score"`
-		URL       string  `json:"url"`
-	}
-
-	apiSearchResponse struct {
-		Query   string   `json:"query"`
-		TookMS  float64  `json:"took_ms"`
-		Results []apiHit `json:"results"`
 	}
 
 	apiPassage struct {
@@ -92,7 +136,7 @@ type (
 // defaultSimilarK is how many similar reports the API returns by default.
 const defaultSimilarK = 5
 
-// handleAPISearch serves GET /api/search?q=&k=.
+// handleAPISearch serves GET /api/search?q=&k=&page=&mode=.
 func (srv *server) handleAPISearch(c echo.Context) error {
 	noStore(c)
 	p, err := parseSearchParams(c.QueryParams())
@@ -104,27 +148,7 @@ func (srv *server) handleAPISearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	took := time.Since(start)
-
-	resp := apiSearchResponse{
-		Query:   p.Query,
-		TookMS:  math.Round(float64(took.Microseconds())) / 1000,
-		Results: make([]apiHit, 0, len(hits)),
-	}
-	for _, h := range hits {
-		resp.Results = append(resp.Results, apiHit{
-			DocID:     h.DocID,
-			PassageID: h.ID,
-			Title:     h.Title,
-			Date:      h.Date,
-			Place:     h.Place,
-			Text:      h.Text,
-			Snippet:   snippetHTML(snippetFragments(h)),
-			Score:     finite(h.Score),
-			URL:       passageURL(h.DocID, h.Anchor),
-		})
-	}
-	return writeJSON(c, http.StatusOK, resp)
+	return writeJSON(c, http.StatusOK, NewSearchResponse(p.Query, p.Mode, hits, time.Since(start)))
 }
 
 // handleAPIDoc serves GET /api/docs/{id} and GET /api/docs/{id}/similar.
@@ -160,7 +184,7 @@ func (srv *server) handleAPIDoc(c echo.Context) error {
 		resp.Passages = append(resp.Passages, apiPassage{
 			PassageID: p.ID,
 			Text:      p.Text,
-			URL:       passageURL(doc.ID, p.Anchor),
+			URL:       PassageURL(doc.ID, p.Anchor),
 		})
 	}
 	return writeJSON(c, http.StatusOK, resp)

@@ -31,7 +31,7 @@ func (srv *server) handleDocument(c echo.Context) error {
 		Doc:      docMeta(doc),
 		Segments: segments(doc.ID, doc.Text, passages),
 	}
-	page.Page = srv.page(page.Doc.Title, "")
+	page.Page = srv.page(page.Doc.Title, "", "")
 	// Similar reports are a bonus: when they fail, the report is still
 	// shown and the failure logged.
 	sims, err := srv.searcher.Similar(ctx, id, similarOnPage+1)

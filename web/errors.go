@@ -153,7 +153,7 @@ func (srv *server) handleError(err error, c echo.Context) {
 		werr = writeJSON(c, p.status, apiError{Error: p.msg})
 	} else {
 		werr = srv.renderCtx(context.WithoutCancel(r.Context()), c, p.status, view.ErrorView(view.ErrorPage{
-			Page:    srv.page(p.heading, ""),
+			Page:    srv.page(p.heading, "", ""),
 			Status:  p.status,
 			Heading: p.heading,
 			Message: p.msg,

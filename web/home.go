@@ -16,7 +16,7 @@ func (srv *server) handleHome(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read index stats: %w", err)
 	}
-	page := srv.page("", "")
+	page := srv.page("", "", "")
 	page.NoHeaderSearch = true
 	return srv.render(c, http.StatusOK, view.HomeView(view.HomePage{
 		Page: page,

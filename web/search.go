@@ -28,7 +28,7 @@ func (srv *server) search(c echo.Context, p searchParams) ([]index.Hit, bool, er
 	return hits[from:to], more, nil
 }
 
-// handleSearch serves GET /search?q=&k=&page=, a page of results.
+// handleSearch serves GET /search?q=&k=&page=&mode=, a page of results.
 func (srv *server) handleSearch(c echo.Context) error {
 	noStore(c)
 	p, err := parseSearchParams(c.QueryParams())
@@ -40,7 +40,7 @@ func (srv *server) handleSearch(c echo.Context) error {
 		return err
 	}
 	page := view.SearchPage{
-		Page:    srv.page("Results for “"+p.Query+"”", p.Query),
+		Page:    srv.page("Results for “"+p.Query+"”", p.Query, p.Mode),
 		Query:   p.Query,
 		K:       p.K,
 		PageNum: p.Page,
@@ -48,7 +48,7 @@ func (srv *server) handleSearch(c echo.Context) error {
 	}
 	first := (p.Page-1)*p.K + 1
 	for i, h := range hits {
-		page.Hits = append(page.Hits, hitView(h, first+i))
+		page.Hits = append(page.Hits, hitView(h, first+i, p.Mode))
 	}
 	if p.Page > 1 {
 		page.PrevURL = searchURL(p, p.Page-1)

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/plenary-search/plenary/index"
 	"github.com/plenary-search/plenary/static"
 	"github.com/plenary-search/plenary/web/view"
 )
@@ -112,11 +113,13 @@ func (srv *server) routes(e *echo.Echo) {
 	get("/favicon.ico", srv.handleFavicon)
 }
 
-// page returns the layout's view model for a page titled title.
-func (srv *server) page(title, query string) view.Page {
+// page returns the layout's view model for a page titled title, whose
+// header search box holds query and mode.
+func (srv *server) page(title, query string, mode index.Mode) view.Page {
 	return view.Page{
 		Title:   title,
 		Query:   query,
+		Mode:    string(mode),
 		Assets:  srv.assets.urls,
 		Version: srv.version,
 	}

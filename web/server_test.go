@@ -170,9 +170,9 @@ func golden(t *testing.T, name, got string) {
 }
 
 // firstHit searches through the API and returns the first result.
-func (s *testServer) firstHit(t *testing.T, q string) apiHit {
+func (s *testServer) firstHit(t *testing.T, q string) SearchHit {
 	t.Helper()
-	var res apiSearchResponse
+	var res SearchResponse
 	s.getJSON(t, "/api/search?q="+url.QueryEscape(q), http.StatusOK, &res)
 	if len(res.Results) == 0 {
 		t.Fatalf("no result for %q", q)
@@ -253,7 +253,84 @@ func TestSearchPage(t *testing.T) {
 	if doc.Find(`[data-testid="snippet"] mark`).Length() == 0 {
 		t.Error("no highlighted word in any snippet")
 	}
+	// The default mode is hybrid, shown selected in the header's form.
+	if got := doc.Find(`[data-testid="header-search-mode"] option[selected]`).AttrOr("value", ""); got != "hybrid" {
+		t.Errorf("selected mode %q, want hybrid", got)
+	}
+	cards.Each(func(i int, card *goquery.Selection) {
+		why := card.Find(`details[data-testid="why"]`)
+		if why.Length() != 1 || why.Find("summary").Text() != "Why this result" {
+			t.Fatalf("card %d: no closed \"Why this result\" disclosure", i)
+		}
+		if _, open := why.Attr("open"); open {
+			t.Errorf("card %d: disclosure open by default", i)
+		}
+		text := why.Text()
+		if !strings.Contains(text, "Keyword match: rank") || !strings.Contains(text, "Meaning match:") {
+			t.Errorf("card %d: why says %q, want both retrievers", i, text)
+		}
+	})
 	golden(t, "search.html", html)
+}
+
+// TestSearchModes checks that each mode is kept in the form and in the
+// paging links, and that the explanation names only the retrievers the
+// mode used.
+func TestSearchModes(t *testing.T) {
+	s := newTestServer(t, true, Options{})
+	tests := []struct {
+		mode          string
+		keyword, mean bool
+	}{
+		{"hybrid", true, true},
+		{"lexical", true, false},
+		{"vector", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			doc, _ := s.page(t, "/search?q=foreign+affairs+meeting&k=1&mode="+tt.mode, http.StatusOK)
+			if got := doc.Find(`[data-testid="header-search-mode"] option[selected]`).AttrOr("value", ""); got != tt.mode {
+				t.Errorf("selected mode %q, want %q", got, tt.mode)
+			}
+			if n := doc.Find(`[data-testid="header-search-mode"] option[selected]`).Length(); n != 1 {
+				t.Errorf("%d options selected", n)
+			}
+			next, ok := doc.Find(`[data-testid="next"]`).Attr("href")
+			wantMode := "mode=" + tt.mode
+			if !ok || !strings.Contains(next, wantMode) {
+				t.Errorf("next link %q does not keep %s", next, wantMode)
+			}
+			why := doc.Find(`[data-testid="why"]`).Text()
+			if got := strings.Contains(why, "Keyword match"); got != tt.keyword {
+				t.Errorf("why %q: mentions keywords %v, want %v", why, got, tt.keyword)
+			}
+			if got := strings.Contains(why, "Meaning match"); got != tt.mean {
+				t.Errorf("why %q: mentions meaning %v, want %v", why, got, tt.mean)
+			}
+			var res SearchResponse
+			s.getJSON(t, "/api/search?q=foreign+affairs+meeting&k=1&mode="+tt.mode, http.StatusOK, &res)
+			if string(res.Mode) != tt.mode || len(res.Results) != 1 {
+				t.Fatalf("API: mode %q, %d results", res.Mode, len(res.Results))
+			}
+			w := res.Results[0].Why
+			if (w.LexicalRank > 0) != tt.keyword || (w.VectorRank > 0) != tt.mean {
+				t.Errorf("API why %+v for mode %s", w, tt.mode)
+			}
+		})
+	}
+	t.Run("home form offers every mode, hybrid first", func(t *testing.T) {
+		doc, _ := s.page(t, "/", http.StatusOK)
+		var vals []string
+		doc.Find(`[data-testid="home-search"] select[name="mode"] option`).Each(func(_ int, o *goquery.Selection) {
+			vals = append(vals, o.AttrOr("value", ""))
+		})
+		if strings.Join(vals, ",") != "hybrid,lexical,vector" {
+			t.Errorf("options %v", vals)
+		}
+		if id := doc.Find(`[data-testid="home-search"] select`).AttrOr("id", ""); doc.Find(`label[for="`+id+`"]`).Length() != 1 {
+			t.Errorf("mode select %q has no label", id)
+		}
+	})
 }
 
 func TestSearchNoResults(t *testing.T) {
@@ -339,7 +416,7 @@ func TestNotFoundPages(t *testing.T) {
 // element of its report's page, a passage with that id.
 func TestAnchors(t *testing.T) {
 	s := newTestServer(t, true, Options{})
-	var res apiSearchResponse
+	var res SearchResponse
 	s.getJSON(t, "/api/search?q=foreign+affairs+cooperation&k=20", http.StatusOK, &res)
 	if len(res.Results) < 4 {
 		t.Fatalf("%d results, want at least one per report", len(res.Results))
@@ -450,6 +527,7 @@ func TestBadRequests(t *testing.T) {
 		{"k=0", "/search?q=a&k=0", 400, "(k) must be a whole number from 1 to 100"},
 		{"k=100000", "/search?q=a&k=100000", 400, "(k) must be a whole number from 1 to 100"},
 		{"page=0", "/search?q=a&page=0", 400, "(page) must be"},
+		{"unknown mode", "/search?q=a&mode=bm25", 400, "(mode) must be hybrid, vector or lexical"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -542,7 +620,7 @@ func TestAPI(t *testing.T) {
 	s := newTestServer(t, true, Options{})
 
 	t.Run("search", func(t *testing.T) {
-		var res apiSearchResponse
+		var res SearchResponse
 		s.getJSON(t, "/api/search?q=sister+cities+in+Europe&k=2", http.StatusOK, &res)
 		if res.Query != "sister cities in Europe" || len(res.Results) == 0 || len(res.Results) > 2 {
 			t.Fatalf("got %+v", res)
@@ -557,6 +635,12 @@ func TestAPI(t *testing.T) {
 		if res.TookMS < 0 {
 			t.Errorf("took_ms %v", res.TookMS)
 		}
+		if res.Mode != index.ModeHybrid {
+			t.Errorf("mode %q, want hybrid when none is asked for", res.Mode)
+		}
+		if r.Why.LexicalRank == 0 && r.Why.VectorRank == 0 {
+			t.Errorf("why %+v names no retriever", r.Why)
+		}
 	})
 	t.Run("search raw fields", func(t *testing.T) {
 		res := s.get(t, "/api/search?q=trade")
@@ -564,10 +648,18 @@ func TestAPI(t *testing.T) {
 		if err := json.Unmarshal([]byte(body(t, res)), &raw); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"query", "took_ms", "results"} {
+		for _, k := range []string{"query", "mode", "took_ms", "results"} {
 			if _, ok := raw[k]; !ok {
 				t.Errorf("no %q field", k)
 			}
+		}
+		var results []map[string]json.RawMessage
+		if err := json.Unmarshal(raw["results"], &results); err != nil || len(results) == 0 {
+			t.Fatalf("results %s: %v", raw["results"], err)
+		}
+		var why map[string]json.RawMessage
+		if err := json.Unmarshal(results[0]["why"], &why); err != nil || why["lexical_rank"] == nil || why["terms"] == nil {
+			t.Errorf("why %s: %v, want lexical_rank and terms for a keyword hit", results[0]["why"], err)
 		}
 		if res.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("Cache-Control %q", res.Header.Get("Cache-Control"))

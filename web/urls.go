@@ -13,9 +13,11 @@ func docURL(id string) string {
 	return "/doc/" + escapeID(id)
 }
 
-// passageURL is the permalink of a passage: its report's page scrolled to
-// the passage's anchor.
-func passageURL(docID, anchor string) string {
+// PassageURL is the site-relative permalink of a passage: its report's
+// page, each segment of the slash-separated docID path-escaped, scrolled
+// to the passage's anchor. The pages, the API and the CLI all link with
+// it. It returns no error.
+func PassageURL(docID, anchor string) string {
 	return docURL(docID) + "#" + url.PathEscape(anchor)
 }
 

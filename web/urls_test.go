@@ -23,11 +23,11 @@ func TestDocURL(t *testing.T) {
 			if got := docURL(tt.id); got != tt.wantDoc {
 				t.Errorf("docURL = %q, want %q", got, tt.wantDoc)
 			}
-			if got := passageURL(tt.id, tt.anchor); got != tt.wantPassage {
-				t.Errorf("passageURL = %q, want %q", got, tt.wantPassage)
+			if got := PassageURL(tt.id, tt.anchor); got != tt.wantPassage {
+				t.Errorf("PassageURL = %q, want %q", got, tt.wantPassage)
 			}
 			// The URL must lead back to the same ID and anchor.
-			u, err := url.Parse(passageURL(tt.id, tt.anchor))
+			u, err := url.Parse(PassageURL(tt.id, tt.anchor))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,17 +17,19 @@ import (
 // index gave none.
 const maxSnippetRunes = 320
 
-// hitView turns an index hit into a result card's view model.
-func hitView(h index.Hit, rank int) view.Hit {
+// hitView turns an index hit, found in mode, into a result card's view
+// model.
+func hitView(h index.Hit, rank int, mode index.Mode) view.Hit {
 	return view.Hit{
 		Rank:       rank,
 		Title:      titleOr(h.Title, h.DocID),
 		DocURL:     docURL(h.DocID),
-		PassageURL: passageURL(h.DocID, h.Anchor),
+		PassageURL: PassageURL(h.DocID, h.Anchor),
 		Date:       h.Date,
 		Place:      h.Place,
 		Score:      formatScore(h.Score),
 		Snippet:    snippetFragments(h),
+		Why:        WhyLines(mode, h),
 	}
 }
 
@@ -156,7 +158,7 @@ func segments(docID, text string, passages []index.Passage) []view.Segment {
 			Text:      strings.ToValidUTF8(strings.Trim(s, "\r\n"), "\uFFFD"),
 			IsPassage: true,
 			Anchor:    p.Anchor,
-			URL:       passageURL(docID, p.Anchor),
+			URL:       PassageURL(docID, p.Anchor),
 			Ord:       p.Ord + 1,
 		})
 	}

@@ -67,6 +67,11 @@ type config struct {
 	K        int
 	Mode     index.Mode
 	Question string
+	// Why prints, under each hit of search, which retrievers found it.
+	Why bool
+
+	Dataset string       // eval: a BEIR-format folder
+	Modes   []index.Mode // eval: the modes to measure, in table order
 
 	HealthURL string
 }
@@ -355,6 +360,7 @@ emphasised. QUESTION "-" reads the question from standard input.`, stderr)
 		fs.BoolVar(&cfg.JSON, "json", false, "print JSON in the same shape as GET /api/search")
 		fs.IntVar(&cfg.K, "k", defaultK, "number of passages to print")
 		mode := fs.String("mode", "hybrid", "`MODE`: hybrid (vectors and BM25 fused), vector or lexical")
+		fs.BoolVar(&cfg.Why, "why", false, "under each hit, say which retrievers found it, at what rank and score")
 		check = func(pos []string) error {
 			m, err := index.ParseMode(*mode)
 			if err != nil {
@@ -369,6 +375,39 @@ emphasised. QUESTION "-" reads the question from standard input.`, stderr)
 				return fmt.Errorf("-k must be positive, not %d", cfg.K)
 			}
 			return requireData(cfg.DataDir)
+		}
+
+	case "eval":
+		fs = newFlagSet(cmd, "--dataset DIR [flags]", `
+Measure retrieval quality on a test collection in the BEIR layout:
+corpus.jsonl, queries.jsonl and qrels.tsv in DIR. The corpus is indexed
+into a temporary data directory, removed afterwards, or into --data if
+given (reused incrementally), then every judged query is run in each mode
+and the rankings of reports are scored: nDCG@10, MAP@100, Recall@100 and
+MRR@10, averaged over the queries. Progress goes to stderr, the table (or
+JSON with --json) to stdout.`, stderr)
+		fs.StringVar(&cfg.Dataset, "dataset", "", "test collection folder `DIR` (corpus.jsonl, queries.jsonl, qrels.tsv)")
+		// No environment fallback for --data: indexing a test collection
+		// into the user's own index would mix it with their reports.
+		fs.StringVar(&cfg.DataDir, "data", "", "data directory `DIR` to index into and keep (default: a temporary one)")
+		fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, "builtin"),
+			"embedding model `SPEC`: "+spec.Usage+" (env "+envEmbedder+")")
+		fs.BoolVar(&cfg.JSON, "json", false, `print {"dataset","queries","results":{MODE:{"ndcg@10","map@100","recall@100","mrr@10"}}}`)
+		fs.IntVar(&cfg.K, "k", index.MaxK, fmt.Sprintf("number of reports ranked per query, 1 to %d", index.MaxK))
+		mode := fs.String("mode", "all", "`MODE`s to measure: all, or hybrid, vector, lexical (comma separated)")
+		check = func(pos []string) error {
+			if len(pos) > 0 {
+				return fmt.Errorf("unexpected argument %q (did you mean --dataset %s?)", pos[0], pos[0])
+			}
+			if strings.TrimSpace(cfg.Dataset) == "" {
+				return errors.New("no --dataset DIR")
+			}
+			if cfg.K < 1 || cfg.K > index.MaxK {
+				return fmt.Errorf("-k must be from 1 to %d, not %d", index.MaxK, cfg.K)
+			}
+			m, err := parseEvalModes(*mode)
+			cfg.Modes = m
+			return err
 		}
 
 	case "healthcheck":

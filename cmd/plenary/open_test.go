@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/plenary-search/plenary/web"
 )
 
 // fakeOllama speaks Ollama's POST /api/embed: it embeds each text as a
@@ -84,7 +86,7 @@ func TestRunWithEmbedderSpec(t *testing.T) {
 				if err != nil {
 					t.Fatalf("err = %v\n%s", err, stderr)
 				}
-				var resp jsonSearchResponse
+				var resp web.SearchResponse
 				if err := json.Unmarshal([]byte(stdout), &resp); err != nil || len(resp.Results) == 0 {
 					t.Errorf("no results (%v):\n%s", err, stdout)
 				}

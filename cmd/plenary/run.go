@@ -26,6 +26,7 @@ Commands:
   index        index reports from files and folders (incremental)
   serve        serve the search pages and the JSON API
   search       answer a question from the command line
+  eval         measure retrieval quality on a BEIR-format test collection
   healthcheck  check that a running server is healthy
   version      print the version
 
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runServe(ctx, cfg, stdout, stderr, getenv, logger)
 	case "search":
 		return runSearch(ctx, cfg, stdin, stdout, getenv, logger)
+	case "eval":
+		return runEval(ctx, cfg, stdout, stderr, getenv, logger)
 	case "healthcheck":
 		return runHealthcheck(ctx, cfg, stdout)
 	case "version":

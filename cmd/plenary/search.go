@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plenary-search/plenary/index"
+	"github.com/plenary-search/plenary/web"
 )
 
 // runSearch answers cfg.Question from the index in cfg.DataDir and prints
@@ -54,9 +55,16 @@ func runSearch(ctx context.Context, cfg config, stdin io.Reader, stdout io.Write
 	took := time.Since(start)
 
 	if cfg.JSON {
-		return writeJSON(stdout, searchResponse(res, took))
+		return writeJSON(stdout, web.NewSearchResponse(res.Query, cfg.Mode, res.Hits, took))
 	}
-	return writeHits(stdout, res, emphasis(isTerminal(stdout)))
+	why := index.Mode("")
+	if cfg.Why {
+		why = cfg.Mode
+		if why == "" {
+			why = index.ModeHybrid
+		}
+	}
+	return writeHits(stdout, res, emphasis(isTerminal(stdout)), why)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -80,8 +88,9 @@ func (e emphasis) wrap(s string) string {
 }
 
 // writeHits prints one block per hit: rank, title, date and place, score,
-// the passage's URL path, and the snippet.
-func writeHits(w io.Writer, res index.Results, em emphasis) error {
+// the passage's URL path, and the snippet. When why is a mode, a last line
+// says why the hit was found, in the words of the result pages.
+func writeHits(w io.Writer, res index.Results, em emphasis, why index.Mode) error {
 	bw := bufio.NewWriter(w)
 	if len(res.Hits) == 0 {
 		fmt.Fprintf(bw, "No passages answer %q.\n", res.Query)
@@ -105,8 +114,11 @@ func writeHits(w io.Writer, res index.Results, em emphasis) error {
 		}
 		meta = append(meta, fmt.Sprintf("score %.3f", h.Score))
 		fmt.Fprintf(bw, "   %s\n", strings.Join(meta, " · "))
-		fmt.Fprintf(bw, "   %s\n", passageURL(h.Passage))
+		fmt.Fprintf(bw, "   %s\n", web.PassageURL(h.DocID, h.Anchor))
 		fmt.Fprintf(bw, "   %s\n", snippetText(h, em))
+		if why != "" {
+			fmt.Fprintf(bw, "   why: %s\n", oneLine(strings.Join(web.WhyLines(why, h), " · ")))
+		}
 	}
 	return bw.Flush()
 }

@@ -43,7 +43,7 @@ func TestWriteHits(t *testing.T) {
 		Snippet: []index.Fragment{{Text: "hello "}, {Text: "world", Match: true}},
 	}}}
 	var buf bytes.Buffer
-	if err := writeHits(&buf, res, false); err != nil {
+	if err := writeHits(&buf, res, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	want := "1. A Title\n   2024-02-02 · Kunming · score 0.812\n   /doc/a/b%20c#p-1\n   hello **world**\n"
@@ -51,19 +51,24 @@ func TestWriteHits(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 
+	// --why adds the explanation the result pages show.
+	res.Hits[0].Text = "hello world"
+	res.Hits[0].Why = index.Why{LexicalRank: 2, LexicalScore: 11.34, VectorRank: 7, VectorScore: 0.41, Terms: []string{"world"}, Collapsed: 2}
 	buf.Reset()
-	if err := writeHits(&buf, index.Results{Query: "nothing"}, false); err != nil {
+	if err := writeHits(&buf, res, false, index.ModeHybrid); err != nil {
+		t.Fatal(err)
+	}
+	wantWhy := want + "   why: Keyword match: rank 2 (BM25 11.3) · Meaning match: rank 7 (cosine 0.41) · Matched words: world · 2 near-duplicate passages folded in\n"
+	if buf.String() != wantWhy {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), wantWhy)
+	}
+
+	buf.Reset()
+	if err := writeHits(&buf, index.Results{Query: "nothing"}, false, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), `No passages answer "nothing"`) {
 		t.Errorf("empty result: %q", buf.String())
-	}
-}
-
-func TestSnippetHTMLEscapes(t *testing.T) {
-	h := index.Hit{Snippet: []index.Fragment{{Text: "<b>x</b> & "}, {Text: "y<", Match: true}}}
-	if got, want := snippetHTML(h), "&lt;b&gt;x&lt;/b&gt; &amp; <mark>y&lt;</mark>"; got != want {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

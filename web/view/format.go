@@ -40,3 +40,25 @@ func joinDot(parts ...string) string {
 	}
 	return strings.Join(kept, " · ")
 }
+
+// modeOption is a choice of the search box's mode selector.
+type modeOption struct{ value, label string }
+
+// modeOptions are the retrieval modes in the order offered, the default
+// first; the labels say what each does in a reader's terms.
+var modeOptions = []modeOption{
+	{"hybrid", "Keywords + meaning"},
+	{"lexical", "Keywords only"},
+	{"vector", "Meaning only"},
+}
+
+// selectedMode is the option to show selected for mode: hybrid when mode
+// is empty or unknown, so that exactly one option is selected.
+func selectedMode(mode string) string {
+	for _, o := range modeOptions {
+		if o.value == mode {
+			return mode
+		}
+	}
+	return modeOptions[0].value
+}

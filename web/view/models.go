@@ -14,7 +14,10 @@ type Page struct {
 	Title string
 	// Query is shown in the header's search box so that it survives
 	// navigation between results and reports.
-	Query   string
+	Query string
+	// Mode is the retrieval mode selected in the search boxes: "hybrid",
+	// "vector" or "lexical"; empty means hybrid.
+	Mode    string
 	Assets  Assets
 	Version string
 	// NoHeaderSearch leaves the search box out of the header, for pages
@@ -38,6 +41,9 @@ type Hit struct {
 	Place      string
 	Score      string // already formatted
 	Snippet    []Fragment
+	// Why says in plain words which retrievers found the passage and
+	// how; empty leaves the disclosure out.
+	Why []string
 }
 
 // IndexStats summarizes the index on the home page.

@@ -182,3 +182,44 @@ func BenchmarkRenderSearch(b *testing.B) {
 		})
 	}
 }
+
+func TestResultCardWhy(t *testing.T) {
+	base := Hit{Title: "t", DocURL: "/doc/t", PassageURL: "/doc/t#p", Score: "0.1"}
+	doc, _ := render(t, ResultCard(base))
+	if doc.Find(`[data-testid="why"]`).Length() != 0 {
+		t.Error("disclosure rendered without reasons")
+	}
+	base.Why = []string{"Keyword match: rank 1 (BM25 2.0)", "Matched words: <b>x</b>"}
+	doc, html := render(t, ResultCard(base))
+	d := doc.Find(`details[data-testid="why"]`)
+	if d.Find("summary").Text() != "Why this result" {
+		t.Errorf("summary %q", d.Find("summary").Text())
+	}
+	var items []string
+	d.Find(`[data-testid="why-item"]`).Each(func(_ int, s *goquery.Selection) { items = append(items, s.Text()) })
+	if fmt.Sprint(items) != fmt.Sprint(base.Why) {
+		t.Errorf("items %q, want %q", items, base.Why)
+	}
+	if doc.Find("b").Length() != 0 {
+		t.Errorf("markup injected: %s", html)
+	}
+}
+
+func TestSearchBoxMode(t *testing.T) {
+	tests := []struct{ mode, want string }{
+		{"", "hybrid"}, {"hybrid", "hybrid"}, {"lexical", "lexical"}, {"vector", "vector"}, {"bogus", "hybrid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			doc, _ := render(t, SearchBox("q", tt.mode, "box"))
+			sel := doc.Find(`form[method="get"] select[name="mode"]#box-mode`)
+			if sel.Length() != 1 {
+				t.Fatal("no mode select in the GET form")
+			}
+			opts := sel.Find("option[selected]")
+			if opts.Length() != 1 || opts.AttrOr("value", "") != tt.want {
+				t.Errorf("%d selected, value %q; want exactly %q", opts.Length(), opts.AttrOr("value", ""), tt.want)
+			}
+		})
+	}
+}
