@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"iter"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -321,16 +322,7 @@ func hasDateCue(p string, i int) bool {
 // confident year.
 func inferYear(text string, blocks []Block) int {
 	year := 0
-	seen := 0
-	for _, b := range blocks {
-		if b.Kind != Body && b.Kind != Title {
-			continue
-		}
-		if seen > scanBytes {
-			break
-		}
-		p := text[b.Start:min(b.End, b.Start+scanBytes)]
-		seen += len(p)
+	for p := range contentPrefix(text, blocks) {
 		low := lowerASCII(p)
 		for i := 0; i+4 <= len(low); i++ {
 			if !isDigit(low[i]) || i > 0 && (isDigit(low[i-1]) || isASCIILetter(low[i-1])) {
@@ -389,16 +381,7 @@ var placeCues = []string{
 
 // placeOf implements the Place rule of ExtractBlocks.
 func placeOf(text string, blocks []Block) string {
-	seen := 0
-	for _, b := range blocks {
-		if b.Kind != Body && b.Kind != Title {
-			continue
-		}
-		if seen > scanBytes {
-			break
-		}
-		p := text[b.Start:min(b.End, b.Start+scanBytes)]
-		seen += len(p)
+	for p := range contentPrefix(text, blocks) {
 		low := lowerASCII(p)
 		for _, c := range placeCues {
 			for off := 0; off < len(low); {
@@ -480,16 +463,7 @@ func mostNamedProvince(text string, blocks []Block) string {
 	counts := map[string]int{}
 	first := map[string]int{}
 	pos := 0
-	seen := 0
-	for _, b := range blocks {
-		if b.Kind != Body && b.Kind != Title {
-			continue
-		}
-		if seen > scanBytes {
-			break
-		}
-		p := text[b.Start:min(b.End, b.Start+scanBytes)]
-		seen += len(p)
+	for p := range contentPrefix(text, blocks) {
 		for _, n := range provinces {
 			for off := 0; off < len(p); {
 				k := strings.Index(p[off:], n)
@@ -515,4 +489,26 @@ func mostNamedProvince(text string, blocks []Block) string {
 		}
 	}
 	return best
+}
+
+// contentPrefix yields the leading part of each body and title block, up to
+// about scanBytes in all: metadata is stated near the top of a report, and
+// bounding the scan keeps extraction linear on huge inputs.
+func contentPrefix(text string, blocks []Block) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		seen := 0
+		for _, b := range blocks {
+			if b.Kind != Body && b.Kind != Title {
+				continue
+			}
+			if seen > scanBytes {
+				return
+			}
+			p := text[b.Start:min(b.End, b.Start+scanBytes)]
+			seen += len(p)
+			if !yield(p) {
+				return
+			}
+		}
+	}
 }
