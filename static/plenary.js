@@ -24,13 +24,20 @@
     event.preventDefault();
     var url = link.href;
     navigator.clipboard.writeText(url).then(function () {
+      // The label is kept from the first click only: a second click while
+      // the link says "Copied" would otherwise make that its label for good.
+      if (!link.hasAttribute("data-label")) {
+        link.setAttribute("data-label", link.textContent);
+      }
       link.classList.add("copied");
-      link.setAttribute("data-label", link.textContent);
       link.textContent = "Copied";
       announce("Link copied to the clipboard");
-      window.setTimeout(function () {
+      // Each click restarts the wait, so the label does not come back
+      // under the reader's eyes right after a second click.
+      window.clearTimeout(link.plenaryRestore);
+      link.plenaryRestore = window.setTimeout(function () {
         link.classList.remove("copied");
-        link.textContent = link.getAttribute("data-label") || "Copy link";
+        link.textContent = link.getAttribute("data-label");
       }, 2000);
       if (window.history && window.history.replaceState) {
         window.history.replaceState(null, "", link.getAttribute("href"));

@@ -144,7 +144,9 @@ func (srv *server) handleAPISearch(c echo.Context) error {
 		return err
 	}
 	start := time.Now()
-	hits, _, err := srv.search(c, p)
+	// No peek: the API asks the index for exactly k, as "plenary search"
+	// does, so that both give the same answer.
+	hits, _, err := srv.search(c, p, false)
 	if err != nil {
 		return err
 	}

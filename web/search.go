@@ -13,18 +13,26 @@ import (
 )
 
 // search runs a validated search and returns the hits of the requested
-// page, and whether the ranking may go on past it. Its error leaves the
-// query out, as the request log does, since errors are logged.
-func (srv *server) search(c echo.Context, p searchParams) ([]index.Hit, bool, error) {
+// page. With peek it also reports whether a next page would show any hit:
+// it asks the index for one hit past the page, because a full page alone
+// cannot tell, and a "More results" link to an empty page is what a
+// collection whose hits end on a page boundary would otherwise show (the
+// per-report cap makes that common). Its error leaves the query out, as
+// the request log does, since errors are logged.
+func (srv *server) search(c echo.Context, p searchParams, peek bool) ([]index.Hit, bool, error) {
 	depth := p.K * p.Page
-	res, err := srv.searcher.Search(c.Request().Context(), index.Query{Text: p.Query, K: depth, Mode: p.Mode})
+	k := depth
+	if peek {
+		k++
+	}
+	res, err := srv.searcher.Search(c.Request().Context(), index.Query{Text: p.Query, K: k, Mode: p.Mode})
 	if err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
 	}
 	hits := res.Hits
 	from := min((p.Page-1)*p.K, len(hits))
 	to := min(from+p.K, len(hits))
-	more := len(hits) >= depth && depth+p.K <= maxDepth
+	more := peek && len(hits) > depth && depth+p.K <= maxDepth
 	return hits[from:to], more, nil
 }
 
@@ -35,7 +43,7 @@ func (srv *server) handleSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	hits, more, err := srv.search(c, p)
+	hits, more, err := srv.search(c, p, true)
 	if err != nil {
 		return err
 	}
