@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +34,11 @@ type config struct {
 	Warmup      int
 	PID         int
 	Timeout     time.Duration
+	// Duration, when positive, runs the load for this long instead of N
+	// requests.
+	Duration time.Duration
+	// Mix weighs the kinds of request; the zero value sends only searches.
+	Mix mix
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -41,9 +48,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: plenary-load --url URL (--questions FILE | --corpus PATH) [flags]
 
-Send N search requests from C concurrent clients to a running Plenary server
-and print latency percentiles (p50, p95, p99), requests per second and,
-with --pid, the server's resident memory.
+Send N requests (or requests for --duration) from C concurrent clients to a
+running Plenary server and print latency percentiles (p50, p95, p99),
+requests per second and, with --pid, the server's resident memory. By
+default every request is a search; --mix adds result pages, report pages
+and similar-report lists, e.g. --mix search=4,page=2,doc=2,similar=2.
+Any answer but a 200 with a whole page or a JSON results list is an error,
+and errors make the exit status 1.
 
 Flags:
 `)
@@ -58,6 +69,9 @@ Flags:
 	fs.IntVar(&c.Warmup, "warmup", 5, "requests sent and not measured before the run")
 	fs.IntVar(&c.PID, "pid", 0, "server process ID, to report its VmRSS and VmHWM after the run (Linux)")
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for one request")
+	fs.DurationVar(&c.Duration, "duration", 0, "run for this long instead of -n requests (e.g. 60s)")
+	mixSpec := fs.String("mix", "search=1", "kinds of request and their weights: search (GET /api/search), page (GET /search), "+
+		"doc (GET /doc/{id}, a report page with its similar meetings), similar (GET /api/docs/{id}/similar)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, err
@@ -70,8 +84,15 @@ Flags:
 		problem = fmt.Sprintf("unexpected argument %q", fs.Arg(0))
 	case (c.Questions == "") == (c.Corpus == ""):
 		problem = "give exactly one of --questions and --corpus"
-	case c.N <= 0 || c.Concurrency <= 0 || c.K <= 0 || c.Warmup < 0 || c.Timeout <= 0:
-		problem = "-n, -c, -k and --timeout must be positive, --warmup not negative"
+	case c.N <= 0 || c.Concurrency <= 0 || c.K <= 0 || c.Warmup < 0 || c.Timeout <= 0 || c.Duration < 0:
+		problem = "-n, -c, -k and --timeout must be positive, --warmup and --duration not negative"
+	}
+	if problem == "" {
+		m, err := parseMix(*mixSpec)
+		if err != nil {
+			problem = err.Error()
+		}
+		c.Mix = m
 	}
 	if problem != "" {
 		fmt.Fprintf(stderr, "plenary-load: %s\n", problem)
@@ -107,21 +128,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			DisableCompression:  true,
 		},
 	}
+	l := &loader{client: client, base: cfg.BaseURL, qs: qs, k: cfg.K, mix: cfg.Mix}
 	if cfg.Warmup > 0 {
-		if _, err := runLoad(ctx, client, cfg.BaseURL, qs, cfg.Warmup, cfg.Concurrency, cfg.K); err != nil {
+		if _, err := l.run(ctx, cfg.Warmup, 0, cfg.Concurrency); err != nil {
 			return fmt.Errorf("warm up: %w", err)
 		}
 	}
-	res, err := runLoad(ctx, client, cfg.BaseURL, qs, cfg.N, cfg.Concurrency, cfg.K)
+	if cfg.Mix.needsIDs() {
+		if err := l.collectIDs(ctx, 20); err != nil {
+			return err
+		}
+	}
+	res, err := l.run(ctx, cfg.N, cfg.Duration, cfg.Concurrency)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "questions=%d requests=%d concurrency=%d errors=%d duration=%s req/s=%.1f\n",
-		len(qs), len(res.latencies)+res.errors, cfg.Concurrency, res.errors, res.elapsed.Round(time.Millisecond), res.rate())
+		len(qs), res.requests(), cfg.Concurrency, res.errors, res.elapsed.Round(time.Millisecond), res.rate())
 	if len(res.latencies) > 0 {
 		fmt.Fprintf(stdout, "latency p50=%s p95=%s p99=%s max=%s\n",
 			fmtDur(percentile(res.latencies, 50)), fmtDur(percentile(res.latencies, 95)),
 			fmtDur(percentile(res.latencies, 99)), fmtDur(percentile(res.latencies, 100)))
+	}
+	if len(cfg.Mix.kinds()) > 1 {
+		for _, k := range cfg.Mix.kinds() {
+			ls := res.byKind[k]
+			fmt.Fprintf(stdout, "kind=%s requests=%d errors=%d p50=%s p95=%s p99=%s\n", k, len(ls)+res.errorsByKind[k], res.errorsByKind[k],
+				fmtDur(percentile(ls, 50)), fmtDur(percentile(ls, 95)), fmtDur(percentile(ls, 99)))
+		}
 	}
 	if res.firstErr != nil {
 		fmt.Fprintf(stdout, "first error: %v\n", res.firstErr)
@@ -134,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "server pid=%d VmRSS=%s VmHWM=%s\n", cfg.PID, mem["VmRSS"], mem["VmHWM"])
 	}
 	if res.errors > 0 {
-		return fmt.Errorf("%d of %d requests failed", res.errors, cfg.N)
+		return fmt.Errorf("%d of %d requests failed", res.errors, res.requests())
 	}
 	return nil
 }
@@ -144,52 +178,88 @@ func fmtDur(d time.Duration) string {
 }
 
 type loadResult struct {
-	latencies []time.Duration // of successful requests, unordered
-	errors    int
-	firstErr  error
-	elapsed   time.Duration
+	latencies    []time.Duration // of successful requests, unordered
+	byKind       map[string][]time.Duration
+	errors       int
+	errorsByKind map[string]int
+	firstErr     error
+	elapsed      time.Duration
 }
+
+func (r loadResult) requests() int { return len(r.latencies) + r.errors }
 
 func (r loadResult) rate() float64 {
 	if r.elapsed <= 0 {
 		return 0
 	}
-	return float64(len(r.latencies)+r.errors) / r.elapsed.Seconds()
+	return float64(r.requests()) / r.elapsed.Seconds()
 }
 
-// runLoad sends n searches, cycling through qs, from c clients at once.
-// Failed requests are counted, not fatal, so one bad answer does not hide
-// the latency of the others; only a cancelled ctx stops the run early.
-func runLoad(ctx context.Context, client *http.Client, base string, qs []string, n, c, k int) (loadResult, error) {
-	jobs := make(chan string)
+// loader sends the requests of one run.
+type loader struct {
+	client *http.Client
+	base   string
+	qs     []string
+	k      int
+	mix    mix
+
+	mu  sync.Mutex
+	ids []string // report IDs seen in search answers, for doc and similar
+}
+
+// job is one request to send: its kind and the n-th of the run, which
+// picks its question or report.
+type job struct {
+	kind string
+	n    int
+}
+
+// run sends n requests, or, when d > 0, requests for d, from c clients at
+// once, in the proportions of l.mix. Failed requests are counted, not
+// fatal, so one bad answer does not hide the latency of the others; only a
+// cancelled ctx stops the run early.
+func (l *loader) run(ctx context.Context, n int, d time.Duration, c int) (loadResult, error) {
+	jobs := make(chan job)
 	var (
 		mu  sync.Mutex
-		res loadResult
+		res = loadResult{byKind: map[string][]time.Duration{}, errorsByKind: map[string]int{}}
 		wg  sync.WaitGroup
 	)
 	start := time.Now()
 	for range c {
 		wg.Go(func() {
-			for q := range jobs {
+			for j := range jobs {
 				t0 := time.Now()
-				err := search(ctx, client, base, q, k)
-				d := time.Since(t0)
+				err := l.send(ctx, j)
+				lat := time.Since(t0)
 				mu.Lock()
 				if err != nil {
 					res.errors++
+					res.errorsByKind[j.kind]++
 					if res.firstErr == nil {
 						res.firstErr = err
 					}
 				} else {
-					res.latencies = append(res.latencies, d)
+					res.latencies = append(res.latencies, lat)
+					res.byKind[j.kind] = append(res.byKind[j.kind], lat)
 				}
 				mu.Unlock()
 			}
 		})
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+	seq := l.mix.sequence()
+	var deadline <-chan time.Time
+	if d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		deadline = timer.C
+	}
+feed:
+	for i := 0; (d > 0 || i < n) && ctx.Err() == nil; i++ {
 		select {
-		case jobs <- qs[i%len(qs)]:
+		case jobs <- job{kind: seq[i%len(seq)], n: i}:
+		case <-deadline:
+			break feed
 		case <-ctx.Done():
 		}
 	}
@@ -199,33 +269,212 @@ func runLoad(ctx context.Context, client *http.Client, base string, qs []string,
 	return res, ctx.Err()
 }
 
-// search runs one GET /api/search and checks that the answer is JSON with
-// a results list, so that fast error pages are not counted as fast answers.
-func search(ctx context.Context, client *http.Client, base, q string, k int) error {
-	u := base + "/api/search?" + url.Values{"q": {q}, "k": {strconv.Itoa(k)}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+// send sends one request of job j's kind.
+func (l *loader) send(ctx context.Context, j job) error {
+	q := l.qs[j.n%len(l.qs)]
+	switch j.kind {
+	case "page":
+		return l.get(ctx, "/search?"+url.Values{"q": {q}, "k": {strconv.Itoa(l.k)}}.Encode(), checkHTML)
+	case "doc", "similar":
+		id, ok := l.pick(j.n)
+		if !ok {
+			return errors.New("no report ID to ask for: no search has answered yet")
+		}
+		if j.kind == "doc" {
+			return l.get(ctx, "/doc/"+escapeID(id), checkHTML)
+		}
+		return l.get(ctx, "/api/docs/"+escapeID(id)+"/similar", checkResults(nil))
+	}
+	return l.get(ctx, "/api/search?"+url.Values{"q": {q}, "k": {strconv.Itoa(l.k)}}.Encode(), checkResults(l.remember))
+}
+
+// escapeID escapes each segment of a report ID, whose slashes are part of
+// the route.
+func escapeID(id string) string {
+	parts := strings.Split(id, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+// collectIDs asks up to n questions, unmeasured, so that doc and similar
+// requests have reports to ask for.
+func (l *loader) collectIDs(ctx context.Context, n int) error {
+	var firstErr error
+	for i := 0; i < n && i < len(l.qs); i++ {
+		err := l.get(ctx, "/api/search?"+url.Values{"q": {l.qs[i]}, "k": {strconv.Itoa(l.k)}}.Encode(), checkResults(l.remember))
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ids) == 0 {
+		if firstErr != nil {
+			return fmt.Errorf("find report IDs: %w", firstErr)
+		}
+		return errors.New("find report IDs: no search returned a report")
+	}
+	return nil
+}
+
+// remember keeps the report IDs of a search answer, up to a bound.
+func (l *loader) remember(ids []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, id := range ids {
+		if len(l.ids) >= 1000 {
+			return
+		}
+		if id != "" && !slices.Contains(l.ids, id) {
+			l.ids = append(l.ids, id)
+		}
+	}
+}
+
+func (l *loader) pick(n int) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ids) == 0 {
+		return "", false
+	}
+	return l.ids[n%len(l.ids)], true
+}
+
+// get fetches path and checks the answer, so that fast error pages are not
+// counted as fast answers.
+func (l *loader) get(ctx context.Context, path string, check func([]byte) error) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+path, nil)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	resp, err := client.Do(req)
+	resp, err := l.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("search %q: %w", q, err)
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("GET %s: read answer: %w", path, err)
+	}
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-		return fmt.Errorf("search %q: %s: %s", q, resp.Status, strings.TrimSpace(string(b)))
+		if len(b) > 300 {
+			b = b[:300]
+		}
+		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, strings.TrimSpace(string(b)))
 	}
-	var body struct {
-		Results []json.RawMessage `json:"results"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return fmt.Errorf("search %q: decode answer: %w", q, err)
-	}
-	if body.Results == nil {
-		return fmt.Errorf("search %q: answer has no results list", q)
+	if err := check(b); err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	return nil
+}
+
+// checkResults checks a JSON answer with a results list and passes the
+// report IDs in it to seen, if not nil.
+func checkResults(seen func([]string)) func([]byte) error {
+	return func(b []byte) error {
+		var body struct {
+			Results []struct {
+				DocID string `json:"doc_id"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(b, &body); err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+		if body.Results == nil {
+			return errors.New("answer has no results list")
+		}
+		if seen != nil {
+			ids := make([]string, 0, len(body.Results))
+			for _, r := range body.Results {
+				ids = append(ids, r.DocID)
+			}
+			seen(ids)
+		}
+		return nil
+	}
+}
+
+// checkHTML checks that a page is a whole HTML document.
+func checkHTML(b []byte) error {
+	if !bytes.Contains(b, []byte("</html>")) {
+		return errors.New("answer is not a whole HTML page")
+	}
+	return nil
+}
+
+// mix is the weight of each kind of request.
+type mix map[string]int
+
+// mixKinds are the kinds of request, in the order they are reported.
+var mixKinds = []string{"search", "page", "doc", "similar"}
+
+// parseMix reads "search=4,doc=2": kinds and weights, comma separated.
+func parseMix(spec string) (mix, error) {
+	m := mix{}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, w, ok := strings.Cut(part, "=")
+		if !ok {
+			w = "1"
+		}
+		n, err := strconv.Atoi(w)
+		if !slices.Contains(mixKinds, k) || err != nil || n < 0 || n > 100 {
+			return nil, fmt.Errorf("bad --mix %q: want KIND=WEIGHT,... with KIND one of %s and WEIGHT 0 to 100", spec, strings.Join(mixKinds, ", "))
+		}
+		m[k] = n
+	}
+	if len(m.kinds()) == 0 {
+		return nil, fmt.Errorf("bad --mix %q: no kind has a positive weight", spec)
+	}
+	return m, nil
+}
+
+// kinds lists the kinds with a positive weight, in report order; an empty
+// mix means searches only.
+func (m mix) kinds() []string {
+	if len(m) == 0 {
+		return []string{"search"}
+	}
+	var out []string
+	for _, k := range mixKinds {
+		if m[k] > 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (m mix) needsIDs() bool { return m["doc"] > 0 || m["similar"] > 0 }
+
+// sequence is one round of the mix, interleaved so that every stretch of
+// the run has its share of each kind: search=2,doc=1 gives search, doc,
+// search.
+func (m mix) sequence() []string {
+	kinds := m.kinds()
+	if len(m) == 0 {
+		return kinds
+	}
+	left := map[string]int{}
+	total := 0
+	for _, k := range kinds {
+		left[k] = m[k]
+		total += m[k]
+	}
+	out := make([]string, 0, total)
+	for len(out) < total {
+		for _, k := range kinds {
+			if left[k] > 0 {
+				out = append(out, k)
+				left[k]--
+			}
+		}
+	}
+	return out
 }
 
 // percentile returns the p-th percentile (nearest rank) of ds; it sorts ds.

@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +185,100 @@ func FuzzFirstSentence(f *testing.F) {
 			t.Errorf("firstSentence(%q) = %q with %d words", s, q, n)
 		}
 	})
+}
+
+func TestParseMix(t *testing.T) {
+	tests := []struct {
+		spec    string
+		want    []string // one round of the sequence
+		wantErr bool
+	}{
+		{"search=1", []string{"search"}, false},
+		{"search=2,doc=1", []string{"search", "doc", "search"}, false},
+		{"search=4,page=2,doc=2,similar=2", []string{"search", "page", "doc", "similar", "search", "page", "doc", "similar", "search", "search"}, false},
+		{"doc", []string{"doc"}, false},
+		{"similar=3,search=0", []string{"similar", "similar", "similar"}, false},
+		{"search=0", nil, true},
+		{"upload=1", nil, true},
+		{"search=-1", nil, true},
+		{"search=x", nil, true},
+		{"search=1000", nil, true},
+		{"", []string{"search"}, false}, // searches only, as without --mix
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			m, err := parseMix(tt.spec)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseMix(%q) error %v, want error %v", tt.spec, err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got := m.sequence(); !slices.Equal(got, tt.want) {
+				t.Errorf("sequence %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunMixed runs a mixed load for a duration against a fake server
+// that answers each route as Plenary does, and checks that every kind is
+// sent, report IDs come from search answers, and wrong answers count as
+// errors.
+func TestRunMixed(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	broken := atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.URL.Path == "/api/search":
+			seen["search"]++
+			w.Write([]byte(`{"results":[{"doc_id":"a/b c"},{"doc_id":"d"}]}`))
+		case r.URL.Path == "/search":
+			seen["page"]++
+			w.Write([]byte(`<!doctype html><html><body>results</body></html>`))
+		case r.URL.EscapedPath() == "/doc/a/b%20c" || r.URL.Path == "/doc/d":
+			seen["doc"]++
+			if broken.Load() {
+				w.Write([]byte(`<html><body>cut off`))
+				return
+			}
+			w.Write([]byte(`<html><body>report</body></html>`))
+		case r.URL.EscapedPath() == "/api/docs/a/b%20c/similar" || r.URL.Path == "/api/docs/d/similar":
+			seen["similar"]++
+			w.Write([]byte(`{"results":[]}`))
+		default:
+			seen["unknown "+r.URL.String()]++
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	args := []string{"--url", srv.URL, "--questions", filepath.Join("testdata", "questions.txt"), "-c", "4",
+		"--duration", "200ms", "--warmup", "0", "--mix", "search=2,page=1,doc=1,similar=1"}
+	var stdout bytes.Buffer
+	if err := run(context.Background(), args, &stdout, &bytes.Buffer{}); err != nil {
+		t.Fatalf("run: %v\n%s", err, stdout.String())
+	}
+	for _, k := range []string{"search", "page", "doc", "similar"} {
+		if seen[k] == 0 {
+			t.Errorf("no %s request sent: %v", k, seen)
+		}
+		if !regexp.MustCompile(`(?m)^kind=` + k + ` requests=[1-9]\d* errors=0 p50=`).MatchString(stdout.String()) {
+			t.Errorf("no line for %s:\n%s", k, stdout.String())
+		}
+	}
+	for k := range seen {
+		if strings.HasPrefix(k, "unknown") {
+			t.Errorf("unexpected request %s", k)
+		}
+	}
+
+	broken.Store(true)
+	stdout.Reset()
+	err := run(context.Background(), args, &stdout, &bytes.Buffer{})
+	if err == nil || !regexp.MustCompile(`kind=doc requests=\d+ errors=[1-9]`).MatchString(stdout.String()) {
+		t.Errorf("truncated report pages: err %v, output:\n%s", err, stdout.String())
+	}
 }

@@ -66,11 +66,17 @@ type unit struct {
 // enormous sentence on word boundaries. A paragraph whose text, ignoring
 // case, spacing and punctuation, equals the title or an earlier paragraph
 // is dropped. Only blocks of Kind [clean.Body] are used, and passages never
-// span furniture. Blocks whose offsets do not fit text, or that overlap an
-// earlier block, are ignored. A Chinese character counts as a word.
+// span furniture; a block of Kind [clean.Title] that is not the title
+// given (nor begins with it, the title may be cut short) is body text. A
+// single-sentence lead paragraph looks like a headline, but when the title
+// came from elsewhere (an HTML <title>, a JSONL "title") it is the report's
+// first paragraph, and dropping it would make its words unfindable. Blocks
+// whose offsets do not fit text, or that overlap an earlier block, are
+// ignored. A Chinese character counts as a word.
 func Split(text string, blocks []clean.Block, title string, opts Options) []Passage {
 	opts = opts.withDefaults()
 	seen := map[string]bool{}
+	titleKey := dedupKey(strings.TrimSuffix(title, "…"))
 	if k := dedupKey(title); k != "" {
 		seen[k] = true
 	}
@@ -83,7 +89,11 @@ func Split(text string, blocks []clean.Block, title string, opts Options) []Pass
 			continue
 		}
 		prevEnd = b.End
-		if b.Kind != clean.Body {
+		kind := b.Kind
+		if kind == clean.Title && titleKey != "" && !strings.HasPrefix(dedupKey(text[b.Start:b.End]), titleKey) {
+			kind = clean.Body
+		}
+		if kind != clean.Body {
 			joins = false
 			continue
 		}

@@ -49,6 +49,12 @@ func TestMain(m *testing.M) {
 				skipReason = "../shared/corpus/seeds not found beside the repository; the end-to-end tests need the seed reports"
 				break
 			}
+			// A binary built elsewhere (PLENARY_E2E_BINARY) lets the tests
+			// run while the tree is mid-edit, or against a release build.
+			if b := os.Getenv("PLENARY_E2E_BINARY"); b != "" {
+				binary = b
+				break
+			}
 			dir, err := os.MkdirTemp("", "plenary-e2e-bin-")
 			if err != nil {
 				fmt.Fprintln(os.Stderr, "e2e:", err)
