@@ -68,10 +68,16 @@ type fusion struct {
 	// re-scores the lexical ones (unless the question has no lexical term).
 	rerank bool
 	depth  int
+	// vectors holds the contiguous copy of the passage vectors that the
+	// vector side scans (vecsearch.go); nil falls back to chromem-go's
+	// own query. It would sit better on the view, which it mirrors; kept
+	// here, it is keyed by view and generation instead.
+	vectors *vectorCache
 }
 
 func shippedFusion() fusion {
-	return fusion{method: shippedMethod, lexWeight: shippedLexWeight, minMax: shippedMinMax, rrfK: shippedRRFK, depth: candidateDepth}
+	return fusion{method: shippedMethod, lexWeight: shippedLexWeight, minMax: shippedMinMax, rrfK: shippedRRFK, depth: candidateDepth,
+		vectors: &vectorCache{}}
 }
 
 // candidate is a passage proposed by either retriever.
@@ -99,6 +105,8 @@ type searched struct {
 // at most perDoc per report (negative: no cap), folding near-duplicates
 // into their best-ranked copy when collapse is set.
 func (ix *Index) search(ctx context.Context, text string, mode Mode, k, perDoc int, collapse bool) (searched, error) {
+	ix.gen.RLock()
+	defer ix.gen.RUnlock()
 	var out searched
 	useVec, useLex := mode != ModeLexical, mode != ModeVector
 	if useVec {
@@ -139,7 +147,11 @@ func (ix *Index) search(ctx context.Context, text string, mode Mode, k, perDoc i
 			var err error
 			vcount := v.pcol.Count()
 			if useVec && vcount > 0 && (mode == ModeVector || !f.rerank || !useLex) {
-				vhits, err = queryVectors(ctx, v, out.qv, min(depth, vcount))
+				if f.vectors != nil {
+					vhits, err = f.vectors.matrix(v, len(out.qv)).search(ctx, out.qv, min(depth, vcount))
+				} else {
+					vhits, err = queryVectors(ctx, v, out.qv, min(depth, vcount))
+				}
 			}
 			wg.Wait()
 			if err != nil {

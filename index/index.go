@@ -26,6 +26,12 @@ type Options struct {
 	// built-in word-vector model. If it implements [embed.Fitter], its
 	// state is fitted on the corpus, saved with the index and loaded again.
 	Embedder embed.Embedder
+	// EmbedderSpec is how Embedder was asked for (an embed/spec spec), and
+	// is recorded by every commit so that [ReadInfo] can tell the next
+	// process which embedder to build. Empty with a nil Embedder means
+	// "builtin"; empty otherwise keeps what the index recorded. It must
+	// hold no secret: the manifest is a plain file.
+	EmbedderSpec string
 
 	// storeHook is passed to the store's commit steps by tests that
 	// simulate crashes.
@@ -64,6 +70,11 @@ type Index struct {
 	lexHook func() error
 	// fuse is shippedFusion(); quality tests vary it between searches.
 	fuse fusion
+
+	// gen is held for reading by a search from start to end and for
+	// writing by Reload across the view swap and the lexical sync, so a
+	// search sees one generation of both.
+	gen sync.RWMutex
 
 	mu sync.RWMutex
 	v  *view
@@ -110,7 +121,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Index, error) {
 	if emb.Dim() <= 0 {
 		return nil, fmt.Errorf("open index: embedder %s has dimension %d", emb.Name(), emb.Dim())
 	}
-	st, err := store.Open(dir, store.Options{Logger: log, Hook: opts.storeHook})
+	spec := opts.EmbedderSpec
+	if opts.Embedder == nil && spec == "" {
+		spec = "builtin"
+	}
+	st, err := store.Open(dir, store.Options{Logger: log, Hook: opts.storeHook, EmbedderSpec: spec})
 	if err != nil {
 		return nil, fmt.Errorf("open index: %w", err)
 	}
@@ -343,9 +358,19 @@ func (ix *Index) Reload(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reload index: %w", err)
 	}
+	state := snap.State
+	snap.State = nil // loaded below, with the swap, not while the old view serves
 	v, err := ix.newView(ctx, snap)
 	if err != nil {
 		return false, fmt.Errorf("reload index: %w", err)
+	}
+	ix.gen.Lock()
+	if state != nil && ix.fit != nil {
+		if err := ix.fit.LoadState(state); err != nil {
+			ix.gen.Unlock()
+			return false, fmt.Errorf("reload index: load embedder state: %w", err)
+		}
+		v.stateHash = snap.Manifest.State.SHA256
 	}
 	ix.mu.Lock()
 	closed := ix.v == nil
@@ -354,9 +379,11 @@ func (ix *Index) Reload(ctx context.Context) (bool, error) {
 	}
 	ix.mu.Unlock()
 	if closed {
+		ix.gen.Unlock()
 		return false, errClosed
 	}
 	ix.syncLexicalNow(ctx)
+	ix.gen.Unlock()
 	ix.log.Info("index reloaded", "generation", v.man.Generation, "documents", len(v.docs), "passages", v.nPass)
 	return true, nil
 }

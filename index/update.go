@@ -21,7 +21,7 @@ import (
 // processingVersion is part of every document's content hash. Bump it when
 // cleaning, metadata extraction, chunking or the text given to the embedder
 // change, so that the next Update redoes every document.
-const processingVersion = "plenary-processing-2"
+const processingVersion = "plenary-processing-3"
 
 // embedBatch is how many passages go to the embedder per call; progress is
 // reported per batch.
@@ -193,6 +193,7 @@ func (ix *Index) Update(ctx context.Context, paths []string, opts UpdateOptions)
 		ix.mu.Unlock()
 	}
 	ix.applyLexical(ctx, lc)
+	ix.warmVectors()
 	rep.Duration = time.Since(started)
 	ix.log.Info("index updated", "added", rep.Added, "changed", rep.Changed, "unchanged", rep.Unchanged,
 		"removed", rep.Removed, "skipped", rep.Skipped, "passages", rep.Passages, "generation", man.Generation,

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/plenary-search/plenary/embed"
@@ -23,8 +25,9 @@ var ErrUnknownSpec = errors.New("unknown embedder spec")
 
 // Options carry what building an embedder may need. Nothing is read from
 // the process environment: Getenv supplies HF_ENDPOINT, HF_TOKEN,
-// HUGGING_FACE_HUB_TOKEN, PLENARY_CACHE, OLLAMA_HOST, OPENAI_API_KEY and
-// OPENAI_BASE_URL.
+// HUGGING_FACE_HUB_TOKEN, PLENARY_CACHE, OLLAMA_HOST, OPENAI_API_KEY,
+// OPENAI_BASE_URL, PLENARY_ONNX_RUNTIME (go or ort, see onnx.Options.Runtime)
+// and PLENARY_ORT_LIBRARY (the path of libonnxruntime.so).
 type Options struct {
 	// Builtin builds the default embedder; Parse fails on "builtin" when nil.
 	Builtin func() (embed.Embedder, error)
@@ -79,7 +82,7 @@ func Parse(ctx context.Context, spec string, opts Options) (embed.Embedder, erro
 	}
 	switch kind {
 	case "onnx":
-		m, err := onnx.Open(ctx, rest, onnx.Options{Logger: log})
+		m, err := onnx.Open(ctx, rest, onnxOptions(getenv, log, ""))
 		if err != nil {
 			return nil, fmt.Errorf("embedder %s: %w", spec, err)
 		}
@@ -110,7 +113,7 @@ func Parse(ctx context.Context, spec string, opts Options) (embed.Embedder, erro
 		if err != nil {
 			return nil, fmt.Errorf("embedder %s: %w", spec, err)
 		}
-		m, err := onnx.Open(ctx, dir, onnx.Options{Logger: log, Label: path.Base(repo)})
+		m, err := onnx.Open(ctx, dir, onnxOptions(getenv, log, path.Base(repo)))
 		if err != nil {
 			return nil, fmt.Errorf("embedder %s: %w", spec, err)
 		}
@@ -139,6 +142,64 @@ func Parse(ctx context.Context, spec string, opts Options) (embed.Embedder, erro
 		return e, nil
 	}
 	return nil, fmt.Errorf("%w %q: want %s", ErrUnknownSpec, spec, Usage)
+}
+
+// ErrSecretInSpec is wrapped by [Canonical] when a spec carries a
+// credential. Specs are recorded in the index's manifest, a plain file;
+// keys and tokens come from the environment (OPENAI_API_KEY, HF_TOKEN).
+var ErrSecretInSpec = errors.New("embedder spec must not carry credentials")
+
+// Canonical returns spec in the form an index records so that a later
+// process can build the same embedder from any working directory:
+// "builtin" for the empty spec, and onnx:DIR with DIR made absolute. It
+// builds nothing and reads no file. It returns an error wrapping
+// [ErrUnknownSpec] for an unknown form, and one wrapping [ErrSecretInSpec]
+// when a URL in the spec holds a user, password or query string.
+func Canonical(spec string) (string, error) {
+	spec = strings.TrimSpace(spec)
+	if spec == "" || spec == "builtin" {
+		return "builtin", nil
+	}
+	kind, rest, ok := strings.Cut(spec, ":")
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%w %q: want %s", ErrUnknownSpec, spec, Usage)
+	}
+	switch kind {
+	case "onnx":
+		abs, err := filepath.Abs(rest)
+		if err != nil {
+			return "", fmt.Errorf("embedder %s: make the model folder absolute: %w", spec, err)
+		}
+		return "onnx:" + abs, nil
+	case "hf":
+		return spec, nil
+	case "ollama", "openai":
+		// Model names hold no "@", so the first one starts the URL.
+		_, raw, hasURL := strings.Cut(rest, "@")
+		if !hasURL {
+			return spec, nil
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			// Not a URL we can vet; showing it could show a secret.
+			return "", fmt.Errorf("embedder %s: invalid server URL", kind)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			return "", fmt.Errorf("%w: %s: put the key in the environment, not in the server URL", ErrSecretInSpec, kind)
+		}
+		return spec, nil
+	}
+	return "", fmt.Errorf("%w %q: want %s", ErrUnknownSpec, spec, Usage)
+}
+
+// onnxOptions are the options of a local model, with the runtime chosen
+// by the environment.
+func onnxOptions(getenv func(string) string, log *slog.Logger, label string) onnx.Options {
+	return onnx.Options{
+		Logger: log, Label: label,
+		Runtime:    strings.ToLower(strings.TrimSpace(getenv("PLENARY_ONNX_RUNTIME"))),
+		ORTLibrary: strings.TrimSpace(getenv("PLENARY_ORT_LIBRARY")),
+	}
 }
 
 func remoteOptions(opts Options, log *slog.Logger, key, model string) remote.Options {

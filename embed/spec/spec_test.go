@@ -17,6 +17,7 @@ import (
 	"github.com/plenary-search/plenary/embed"
 	"github.com/plenary-search/plenary/embed/hub"
 	"github.com/plenary-search/plenary/embed/internal/testmodel"
+	"github.com/plenary-search/plenary/embed/onnx"
 )
 
 // constEmbedder stands in for the built-in model.
@@ -273,6 +274,84 @@ func FuzzOllamaHost(f *testing.F) {
 		got := ollamaHost(s)
 		if !strings.Contains(got, "://") {
 			t.Fatalf("ollamaHost(%q) = %q has no scheme", s, got)
+		}
+	})
+}
+
+func TestCanonical(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		spec    string
+		want    string
+		wantErr error // nil: success
+	}{
+		{"", "builtin", nil},
+		{"  builtin ", "builtin", nil},
+		{"onnx:models/minilm", "onnx:" + filepath.Join(wd, "models", "minilm"), nil},
+		{"onnx:/abs/model/", "onnx:/abs/model", nil},
+		{"hf:sentence-transformers/all-MiniLM-L6-v2@main", "hf:sentence-transformers/all-MiniLM-L6-v2@main", nil},
+		{"ollama:nomic-embed-text", "ollama:nomic-embed-text", nil},
+		{"ollama:nomic-embed-text@http://127.0.0.1:11434", "ollama:nomic-embed-text@http://127.0.0.1:11434", nil},
+		{"openai:text-embedding-3-small@https://api.example.org/v1", "openai:text-embedding-3-small@https://api.example.org/v1", nil},
+		{"openai:m@https://sk-secret:x@api.example.org/v1", "", ErrSecretInSpec},
+		{"openai:m@https://sk-secret@api.example.org/v1", "", ErrSecretInSpec},
+		{"openai:m@https://api.example.org/v1?api-key=sk-secret", "", ErrSecretInSpec},
+		{"ollama:m@http://host:1/#sk-secret", "", ErrSecretInSpec},
+		{"telepathy:x", "", ErrUnknownSpec},
+		{"onnx:", "", ErrUnknownSpec},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			got, err := Canonical(tt.spec)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Canonical(%q) = %q, %v; want error %v", tt.spec, got, err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "sk-secret") {
+					t.Fatalf("the error repeats the secret: %v", err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Canonical(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestONNXRuntimeFromEnvironment(t *testing.T) {
+	local := filepath.Join(t.TempDir(), "toy-minilm")
+	writeToy(t, local)
+	env := map[string]string{"PLENARY_ONNX_RUNTIME": " Go "}
+	e, err := Parse(context.Background(), "onnx:"+local, Options{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closeIfCloser(t, e)
+	if m, ok := e.(*onnx.Model); !ok || m.Runtime() != onnx.RuntimeGo {
+		t.Fatalf("embedder %T with PLENARY_ONNX_RUNTIME=go", e)
+	}
+	env["PLENARY_ONNX_RUNTIME"] = "tpu"
+	if _, err := Parse(context.Background(), "onnx:"+local, Options{Getenv: func(k string) string { return env[k] }}); err == nil {
+		t.Fatal("PLENARY_ONNX_RUNTIME=tpu accepted")
+	}
+}
+
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"", "builtin", "onnx:m", "hf:a/b@v1", "ollama:m@http://h:1", "openai:m@https://u:p@h/v1?k=1", "x:", ":"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := Canonical(s)
+		if err != nil {
+			return
+		}
+		again, err := Canonical(c)
+		if err != nil || again != c {
+			t.Fatalf("Canonical(%q) = %q, but Canonical of that = %q, %v", s, c, again, err)
 		}
 	})
 }

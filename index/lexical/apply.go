@@ -2,10 +2,15 @@ package lexical
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -63,38 +68,41 @@ func (x *Index) Apply(ctx context.Context, upserts []Doc, deletes []string, gene
 	}
 
 	batch := x.bleve.NewBatch()
-	for i, o := range ops {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("couldn't apply: %w", err)
-		}
-		oldTitle, oldText, found, err := x.storedLengths(o.id)
+	// Passages are analysed a batch at a time, so that a large rebuild
+	// does not hold every analysed passage in memory at once.
+	size := max(x.cfg.batchSize, 1)
+	for lo := 0; lo < len(ops); lo += size {
+		hi := min(lo+size, len(ops))
+		docs, err := x.analyseBatch(hi-lo, func(i int) *Doc { return ops[lo+i].doc })
 		if err != nil {
 			return err
 		}
-		if found {
-			st.titleLen -= min(oldTitle, st.titleLen)
-			st.textLen -= min(oldText, st.textLen)
-		}
-		if o.del {
+		for i, o := range ops[lo:hi] {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("couldn't apply: %w", err)
+			}
+			oldTitle, oldText, found, err := x.storedLengths(o.id)
+			if err != nil {
+				return err
+			}
 			if found {
-				batch.Delete(o.id)
+				st.titleLen -= min(oldTitle, st.titleLen)
+				st.textLen -= min(oldText, st.textLen)
 			}
-		} else {
-			title, text := separate(o.doc.Title), separate(o.doc.Text)
-			tl, xl := x.tokenCount(title), x.tokenCount(text)
-			st.titleLen += tl
-			st.textLen += xl
-			fields := map[string]any{
-				fieldTitle: title,
-				fieldText:  text,
-				fieldDoc:   o.doc.DocID,
-				fieldLen:   strconv.FormatUint(tl, 10) + " " + strconv.FormatUint(xl, 10),
+			if o.del {
+				if found {
+					batch.Delete(o.id)
+				}
+				continue
 			}
-			if err := batch.Index(o.id, fields); err != nil {
+			a := docs[i]
+			st.titleLen += a.titleLen
+			st.textLen += a.textLen
+			if err := batch.IndexAdvanced(a.doc); err != nil {
 				return fmt.Errorf("couldn't index passage %s: %w", o.id, err)
 			}
 		}
-		if batch.Size() >= x.cfg.batchSize && i < len(ops)-1 {
+		if hi < len(ops) {
 			batch.SetInternal(keyStats, encodeStats(st))
 			if err := x.bleve.Batch(batch); err != nil {
 				return fmt.Errorf("couldn't write batch: %w", err)
@@ -138,11 +146,84 @@ func (x *Index) storedLengths(id string) (title, text uint64, found bool, err er
 	return title, text, true, nil
 }
 
-// tokenCount is the field length bleve records for s: the number of
-// tokens the analyzer keeps.
-func (x *Index) tokenCount(s string) uint64 {
-	if s == "" {
-		return 0
+// analysed is an upsert mapped to a bleve document whose text fields
+// are already analysed, and their lengths.
+type analysed struct {
+	doc               *document.Document
+	titleLen, textLen uint64
+}
+
+// preAnalysed is a text field analysed before it reaches bleve. bleve
+// analyses every indexed field of a batch again, on its own workers; a
+// no-op Analyze lets the work done here count, so each passage is
+// analysed once and the length recorded for the statistics is, by
+// construction, the one bleve stores.
+type preAnalysed struct{ *document.TextField }
+
+// Analyze does nothing: the field was analysed when it was made.
+func (preAnalysed) Analyze() {}
+
+// lenOptions are the indexing options of fieldLen: stored, not indexed,
+// as its mapping in newMapping says.
+const lenOptions = bindex.StoreField
+
+// analyseBatch maps each of the n upserts get returns (nil for a delete) to a
+// bleve document and analyses its title and text, on all cores. Field
+// lengths must be known before a passage is added to a batch (they go
+// into its stored fieldLen and into the totals), and analysing here
+// rather than in bleve keeps both cores busy and does it once. It
+// returns an error if a passage cannot be mapped.
+func (x *Index) analyseBatch(n int, get func(i int) *Doc) ([]analysed, error) {
+	out := make([]analysed, n)
+	errs := make([]error, n)
+	m := x.bleve.Mapping()
+	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				d := get(i)
+				if d == nil {
+					continue
+				}
+				out[i], errs[i] = x.analyseOne(m, d)
+			}
+		})
 	}
-	return uint64(len(x.analyzer.Analyze([]byte(s))))
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (x *Index) analyseOne(m mapping.IndexMapping, d *Doc) (analysed, error) {
+	doc := document.NewDocument(d.ID)
+	err := m.MapDocument(doc, map[string]any{
+		fieldTitle: separate(d.Title),
+		fieldText:  separate(d.Text),
+		fieldDoc:   d.DocID,
+	})
+	if err != nil {
+		return analysed{}, fmt.Errorf("couldn't index passage %s: %w", d.ID, err)
+	}
+	a := analysed{doc: doc}
+	for i, f := range doc.Fields {
+		tf, ok := f.(*document.TextField)
+		if !ok || (tf.Name() != fieldTitle && tf.Name() != fieldText) {
+			continue
+		}
+		tf.Analyze()
+		doc.Fields[i] = preAnalysed{tf}
+		if tf.Name() == fieldTitle {
+			a.titleLen = uint64(tf.AnalyzedLength())
+		} else {
+			a.textLen = uint64(tf.AnalyzedLength())
+		}
+	}
+	lens := strconv.FormatUint(a.titleLen, 10) + " " + strconv.FormatUint(a.textLen, 10)
+	doc.AddField(document.NewTextFieldCustom(fieldLen, nil, []byte(lens), lenOptions, nil))
+	return a, nil
 }

@@ -156,6 +156,14 @@ type Index struct {
 	bleve    bleve.Index
 	cfg      config
 	analyzer analysis.Analyzer
+	// reader is analyzer with a stem cache, for questions and
+	// highlighting, which only read the tokens; indexing goes through
+	// bleve and analyzer.
+	reader analysis.Analyzer
+	// scratch holds *accumulator values between searches: allocating and
+	// zeroing two slices the size of the index per query cost as much as
+	// a quarter of a query at 100,000 passages.
+	scratch sync.Pool
 
 	mu sync.Mutex // serialises Apply, so that field-length totals stay exact
 }
@@ -303,7 +311,7 @@ func attach(b bleve.Index, cfg config) (*Index, error) {
 	if _, err := b.GetInternal(keyStats); err != nil {
 		return nil, fmt.Errorf("couldn't read field statistics: %w: %w", ErrCorrupt, err)
 	}
-	return &Index{bleve: b, cfg: cfg, analyzer: a}, nil
+	return &Index{bleve: b, cfg: cfg, analyzer: a, reader: newCachedAnalyzer(a)}, nil
 }
 
 func newMapping(analyzer string) (*mapping.IndexMappingImpl, error) {

@@ -618,13 +618,17 @@ func FuzzSpans(f *testing.F) {
 
 func TestBest(t *testing.T) {
 	// Scores with many ties, so the tie-break on ID is exercised.
-	scores := make(map[uint64]float64)
+	// A small hint, so that the accumulator has to grow.
+	scores := newAccumulator(10)
 	for i := range uint64(500) {
-		scores[i*7919%1000] = float64(i % 13)
+		scores.add(i*7919%1000, float64(i%13))
 	}
 	var all []scored
-	for id, s := range scores {
-		all = append(all, scored{id, s})
+	for _, id := range scores.touched {
+		all = append(all, scored{id, scores.val[id]})
+	}
+	if len(all) != 500 {
+		t.Fatalf("accumulator touched %d IDs, want 500", len(all))
 	}
 	slices.SortFunc(all, byRank)
 	for _, n := range []int{1, 5, 100, 499, 500, 1000} {
@@ -635,6 +639,27 @@ func TestBest(t *testing.T) {
 				t.Errorf("best(%d) = %v…, want %v…", n, got[:min(5, len(got))], want[:min(5, len(want))])
 			}
 		})
+	}
+}
+
+func TestAccumulatorReset(t *testing.T) {
+	a := newAccumulator(4)
+	a.add(2, 1)
+	a.add(2, 0.5)
+	a.add(9, 3)
+	if len(a.touched) != 2 || a.val[2] != 1.5 || a.val[9] != 3 {
+		t.Fatalf("after adds: touched %v, values %v", a.touched, a.val)
+	}
+	a.reset()
+	if len(a.touched) != 0 || a.val[2] != 0 || a.val[9] != 0 || a.seen[9] {
+		t.Fatalf("after reset: touched %v, values %v", a.touched, a.val)
+	}
+	a.add(9, 1)
+	if len(a.touched) != 1 || a.val[9] != 1 {
+		t.Fatalf("after reset and add: touched %v, values %v", a.touched, a.val)
+	}
+	if b := newAccumulator(-5); len(b.val) != 0 {
+		t.Fatalf("negative hint: %d values", len(b.val))
 	}
 }
 
@@ -658,5 +683,96 @@ func TestUseAfterClose(t *testing.T) {
 	}
 	if _, err := x.Count(); err == nil {
 		t.Error("Count after Close: want error")
+	}
+}
+
+// TestStatsMatchAnalyzer checks that the field-length totals BM25F
+// normalises with are the analyzer's token counts, after upserts,
+// replacements and deletes, whatever the batch size: Apply takes them
+// from the analysis it hands to bleve.
+func TestStatsMatchAnalyzer(t *testing.T) {
+	docs := loadPassages(t)
+	for _, batch := range []int{1, 3, 4096} {
+		t.Run(fmt.Sprint(batch), func(t *testing.T) {
+			x, err := OpenMemory()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			x.cfg.batchSize = batch
+			ctx := context.Background()
+			if err := x.Apply(ctx, docs, nil, 1); err != nil {
+				t.Fatal(err)
+			}
+			// Replace the first passage, delete the second.
+			changed := docs[0]
+			changed.Title, changed.Text = "A new title", "Meetings of delegations; the governor's speech."
+			if err := x.Apply(ctx, []Doc{changed}, []string{docs[1].ID}, 2); err != nil {
+				t.Fatal(err)
+			}
+			var want stats
+			count := func(s string) uint64 {
+				if s = separate(s); s == "" {
+					return 0
+				}
+				return uint64(len(x.analyzer.Analyze([]byte(s))))
+			}
+			for _, d := range append([]Doc{changed}, docs[2:]...) {
+				want.titleLen += count(d.Title)
+				want.textLen += count(d.Text)
+			}
+			raw, err := x.bleve.GetInternal(keyStats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := decodeStats(raw)
+			if !ok || got != want {
+				t.Errorf("stats %+v (ok %v), want %+v", got, ok, want)
+			}
+		})
+	}
+}
+
+// TestCachedAnalyzerMatches checks that the stem cache gives exactly the
+// analyzer's tokens (terms, offsets, positions), for every analyzer,
+// whether a word is stemmed for the first time or found in the cache.
+func TestCachedAnalyzerMatches(t *testing.T) {
+	texts := []string{
+		"The delegations' meetings were held; it's the Party's 20th plenary session.",
+		"ALL-CAPS HEADLINES, hyphen-ated words, numbers 2023-05-17 and e-mail@example.com",
+		"meeting.The meeting    opened   ... running runs ran; studies studying",
+		"中华人民共和国 外交部 Ελληνικά naïve café — “quoted” ‘text’",
+	}
+	for _, p := range loadPassages(t) {
+		texts = append(texts, p.Title, p.Text)
+	}
+	for _, name := range []string{AnalyzerPorter, AnalyzerSnowball, AnalyzerPlural, AnalyzerNoStem} {
+		t.Run(name, func(t *testing.T) {
+			x, err := OpenMemory(WithAnalyzer(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			_, cached := x.reader.(*cachedAnalyzer)
+			if cached == (name == AnalyzerNoStem) {
+				t.Errorf("analyzer %s: cached %v", name, cached)
+			}
+			for pass := range 2 {
+				for _, s := range texts {
+					s = separate(s)
+					got, want := x.reader.Analyze([]byte(s)), x.analyzer.Analyze([]byte(s))
+					if len(got) != len(want) {
+						t.Fatalf("pass %d, %.40q: %d tokens, want %d", pass, s, len(got), len(want))
+					}
+					for i := range got {
+						g, w := got[i], want[i]
+						if string(g.Term) != string(w.Term) || g.Start != w.Start || g.End != w.End || g.Position != w.Position {
+							t.Fatalf("pass %d, %.40q token %d: %q %d-%d @%d, want %q %d-%d @%d", pass, s, i,
+								g.Term, g.Start, g.End, g.Position, w.Term, w.Start, w.End, w.Position)
+						}
+					}
+				}
+			}
+		})
 	}
 }

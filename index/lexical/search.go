@@ -47,7 +47,7 @@ func (x *Index) analyse(query string) []queryTerm {
 	}
 	var out []queryTerm
 	seen := make(map[string]int)
-	for _, tok := range x.analyzer.Analyze([]byte(query)) {
+	for _, tok := range x.reader.Analyze([]byte(query)) {
 		if len(tok.Term) == 0 {
 			continue
 		}
@@ -106,6 +106,9 @@ func (x *Index) run(ctx context.Context, qt []queryTerm, n int) ([]Hit, error) {
 	}
 	defer r.Close()
 	scores, err := x.score(ctx, r, qt)
+	if scores != nil {
+		defer x.release(scores)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +128,12 @@ type fieldSpec struct {
 // saturated once, so a term in both title and text does not count twice
 // at full strength as it would in a sum of per-field BM25 scores. The idf
 // uses the number of passages with the term in any field.
-func (x *Index) score(ctx context.Context, r bindex.IndexReader, qt []queryTerm) (map[uint64]float64, error) {
+//
+// Frequencies and scores are kept in slices indexed by bleve's internal
+// document number rather than in maps: a common term walks most of the
+// index, and a map update per posting was most of the query's cost
+// (docs/performance.md).
+func (x *Index) score(ctx context.Context, r bindex.IndexReader, qt []queryTerm) (*accumulator, error) {
 	docs, err := r.DocCount()
 	if err != nil {
 		return nil, fmt.Errorf("couldn't count passages: %w", err)
@@ -148,36 +156,93 @@ func (x *Index) score(ctx context.Context, r bindex.IndexReader, qt []queryTerm)
 	k1, b := x.cfg.k1, x.cfg.b
 	n := float64(docs)
 
-	scores := make(map[uint64]float64)
-	tf := make(map[uint64]float64)
+	scores := x.accumulator(int(docs))
+	tf := x.accumulator(int(docs))
+	defer x.release(tf)
 	var pre bindex.TermFieldDoc
 	for _, q := range qt {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("couldn't search: %w", err)
 		}
-		clear(tf)
+		tf.reset()
 		for _, f := range fields {
 			if err := accumulate(ctx, r, q.term, f, b, tf, &pre); err != nil {
 				return nil, err
 			}
 		}
-		if len(tf) == 0 {
+		if len(tf.touched) == 0 {
 			continue
 		}
-		df := float64(len(tf))
+		df := float64(len(tf.touched))
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		w := q.qtf * idf * (k1 + 1)
-		for id, t := range tf {
-			scores[id] += w * t / (t + k1)
+		for _, id := range tf.touched {
+			t := tf.val[id]
+			scores.add(id, w*t/(t+k1))
 		}
 	}
 	return scores, nil
 }
 
+// accumulator sums values per internal document number in a dense slice,
+// remembering which numbers it touched so that reset and iteration cost
+// what was touched, not the size of the index.
+type accumulator struct {
+	val     []float64
+	seen    []bool
+	touched []uint64
+}
+
+// maxDenseID bounds the slice an accumulator grows to; internal numbers
+// count deleted passages not yet merged away, but past this they would be
+// a damaged index, which must not make a query allocate without bound.
+const maxDenseID = 1 << 28
+
+func newAccumulator(hint int) *accumulator {
+	hint = min(max(hint, 0), maxDenseID)
+	return &accumulator{val: make([]float64, hint), seen: make([]bool, hint)}
+}
+
+// accumulator returns an empty accumulator from the pool, or a new one
+// sized for hint internal numbers.
+func (x *Index) accumulator(hint int) *accumulator {
+	if a, ok := x.scratch.Get().(*accumulator); ok {
+		return a
+	}
+	return newAccumulator(hint)
+}
+
+// release empties a and returns it to the pool; a must not be used
+// afterwards.
+func (x *Index) release(a *accumulator) {
+	a.reset()
+	x.scratch.Put(a)
+}
+
+func (a *accumulator) add(id uint64, v float64) {
+	if id >= uint64(len(a.val)) {
+		n := max(2*len(a.val), int(id)+1)
+		a.val = append(a.val, make([]float64, n-len(a.val))...)
+		a.seen = append(a.seen, make([]bool, n-len(a.seen))...)
+	}
+	if !a.seen[id] {
+		a.seen[id] = true
+		a.touched = append(a.touched, id)
+	}
+	a.val[id] += v
+}
+
+func (a *accumulator) reset() {
+	for _, id := range a.touched {
+		a.val[id], a.seen[id] = 0, false
+	}
+	a.touched = a.touched[:0]
+}
+
 // accumulate adds field f's weighted, length-normalised frequencies of
 // term to tf.
 func accumulate(ctx context.Context, r bindex.IndexReader, term string, f fieldSpec, b float64,
-	tf map[uint64]float64, pre *bindex.TermFieldDoc) error {
+	tf *accumulator, pre *bindex.TermFieldDoc) error {
 	if f.avgLen <= 0 {
 		return nil
 	}
@@ -197,13 +262,17 @@ func accumulate(ctx context.Context, r bindex.IndexReader, term string, f fieldS
 		if len(d.ID) != 8 {
 			return fmt.Errorf("unexpected internal id of length %d: %w", len(d.ID), ErrCorrupt)
 		}
+		id := binary.BigEndian.Uint64(d.ID)
+		if id >= maxDenseID {
+			return fmt.Errorf("internal id %d out of range: %w", id, ErrCorrupt)
+		}
 		// bleve keeps the norm 1/sqrt(field length) as a float32.
 		length := f.avgLen
 		if d.Norm > 0 {
 			length = math.Round(1 / (d.Norm * d.Norm))
 		}
 		norm := 1 - b + b*length/f.avgLen
-		tf[binary.BigEndian.Uint64(d.ID)] += f.weight * float64(d.Freq) / norm
+		tf.add(id, f.weight*float64(d.Freq)/norm)
 		pre = d
 	}
 }
@@ -214,8 +283,8 @@ type scored struct {
 }
 
 // top ranks scores and resolves the best n to passage and document IDs.
-func (x *Index) top(r bindex.IndexReader, scores map[uint64]float64, n int) ([]Hit, error) {
-	if len(scores) == 0 {
+func (x *Index) top(r bindex.IndexReader, scores *accumulator, n int) ([]Hit, error) {
+	if scores == nil || len(scores.touched) == 0 {
 		return nil, nil
 	}
 	all := best(scores, n)
@@ -262,8 +331,8 @@ func byRank(a, b scored) int {
 // best returns the n best of scores, ranked. It keeps a bounded heap
 // whose root is the worst kept entry, since a common term can score
 // most of the index and sorting all of it would dominate the query.
-func best(scores map[uint64]float64, n int) []scored {
-	h := make([]scored, 0, min(n, len(scores)))
+func best(scores *accumulator, n int) []scored {
+	h := make([]scored, 0, min(n, len(scores.touched)))
 	// worse reports whether h[i] ranks below h[j]: the heap's order.
 	worse := func(i, j int) bool { return byRank(h[i], h[j]) > 0 }
 	down := func(i int) {
@@ -282,8 +351,8 @@ func best(scores map[uint64]float64, n int) []scored {
 			i = w
 		}
 	}
-	for id, sc := range scores {
-		e := scored{id, sc}
+	for _, id := range scores.touched {
+		e := scored{id, scores.val[id]}
 		if len(h) < n {
 			h = append(h, e)
 			for i := len(h) - 1; i > 0; {
@@ -375,7 +444,7 @@ func (x *Index) Match(query, text string) ([]Span, []string) {
 	}
 	var spans []Span
 	var terms []string
-	for _, tok := range x.analyzer.Analyze([]byte(sep)) {
+	for _, tok := range x.reader.Analyze([]byte(sep)) {
 		if !want[string(tok.Term)] {
 			continue
 		}

@@ -32,10 +32,15 @@ type Manifest struct {
 	Committed  time.Time `json:"committed"`
 	// Embedder and Dim name the embedding model that produced the vectors;
 	// empty and 0 until the first commit that stores passages.
-	Embedder string        `json:"embedder,omitempty"`
-	Dim      int           `json:"dim,omitempty"`
-	State    *StateInfo    `json:"state,omitempty"`
-	Segments []SegmentInfo `json:"segments"`
+	Embedder string `json:"embedder,omitempty"`
+	Dim      int    `json:"dim,omitempty"`
+	// EmbedderSpec is how the embedder was asked for (an embed/spec spec
+	// such as "builtin" or "onnx:/abs/dir"), so that readers can build the
+	// same one again; empty in indexes written before it was recorded.
+	// Embedder stays the identity check: two specs may name one model.
+	EmbedderSpec string        `json:"embedder_spec,omitempty"`
+	State        *StateInfo    `json:"state,omitempty"`
+	Segments     []SegmentInfo `json:"segments"`
 	// NextSegment is the number of the next segment file to write.
 	NextSegment int `json:"next_segment"`
 	Documents   int `json:"documents"`
@@ -79,6 +84,10 @@ type Options struct {
 	// "committed"). An error it returns aborts the commit at that point,
 	// leaving the files as a crash there would. It exists for tests.
 	Hook func(step string) error
+	// EmbedderSpec is recorded by commits whose Change leaves its
+	// EmbedderSpec empty, so that a caller that knows the spec (the index)
+	// need not thread it through every Change.
+	EmbedderSpec string
 }
 
 // Store reads and writes one data directory. Reading needs no lock; writing
@@ -87,6 +96,7 @@ type Store struct {
 	dir  string
 	log  *slog.Logger
 	hook func(string) error
+	spec string
 	// beforeRead, set by tests, runs before each segment is read, to let a
 	// concurrent writer act at the worst moment.
 	beforeRead func()
@@ -105,7 +115,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{dir: dir, log: log, hook: opts.Hook}, nil
+	return &Store{dir: dir, log: log, hook: opts.Hook, spec: opts.EmbedderSpec}, nil
 }
 
 // Dir returns the data directory.
@@ -244,4 +254,17 @@ func validStateName(name string) bool {
 	var n int
 	_, err := fmt.Sscanf(name, "embedder.%06d.state", &n)
 	return err == nil && name == stateName(n)
+}
+
+// ManifestOf returns the committed manifest of the data directory dir
+// without preparing the directory for writing, so that callers can learn
+// how an index was built before opening it. A missing directory or one
+// where nothing was committed gives a zero Manifest with Generation 0. It
+// returns an error wrapping [ErrCorrupt] if the manifest cannot be parsed.
+func ManifestOf(dir string) (Manifest, error) {
+	if dir == "" {
+		return Manifest{}, errors.New("read manifest: empty data directory")
+	}
+	s := &Store{dir: dir}
+	return s.ReadManifest()
 }

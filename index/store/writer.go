@@ -46,7 +46,7 @@ func (s *Store) Lock(ctx context.Context) (*Writer, error) {
 		w.Unlock()
 		return nil, err
 	}
-	if err := w.removeLeftovers(m); err != nil {
+	if err := w.removeLeftovers(m, false); err != nil {
 		w.Unlock()
 		return nil, err
 	}
@@ -67,8 +67,16 @@ func (w *Writer) Unlock() error {
 // removeLeftovers deletes files that no committed manifest names: temporary
 // files and segments or states written by a commit that never happened.
 // Only the lock holder may do this, since a live writer's files look the
-// same until its manifest lands.
-func (w *Writer) removeLeftovers(m Manifest) error {
+// same until its manifest lands. replaced says the files were live until
+// the commit that just happened, which is no cause for a warning.
+func (w *Writer) removeLeftovers(m Manifest, replaced bool) error {
+	logRemove := func(msg, name string) {
+		if replaced {
+			w.s.log.Debug("removing file replaced by the commit", "file", name)
+			return
+		}
+		w.s.log.Warn(msg, "file", name)
+	}
 	keep := map[string]bool{}
 	for _, si := range m.Segments {
 		keep[si.Name] = true
@@ -81,7 +89,7 @@ func (w *Writer) removeLeftovers(m Manifest) error {
 		if keep[e.Name()] {
 			continue
 		}
-		w.s.log.Warn("removing segment left over by an interrupted write", "file", e.Name())
+		logRemove("removing segment left over by an interrupted write", e.Name())
 		if err := os.Remove(filepath.Join(w.s.dir, segmentsDir, e.Name())); err != nil {
 			return fmt.Errorf("remove leftover segment: %w", err)
 		}
@@ -97,7 +105,7 @@ func (w *Writer) removeLeftovers(m Manifest) error {
 		if !leftover {
 			continue
 		}
-		w.s.log.Warn("removing file left over by an interrupted write", "file", name)
+		logRemove("removing file left over by an interrupted write", name)
 		if err := os.Remove(filepath.Join(w.s.dir, name)); err != nil {
 			return fmt.Errorf("remove leftover file: %w", err)
 		}
@@ -111,6 +119,10 @@ func (w *Writer) removeLeftovers(m Manifest) error {
 type Change struct {
 	Embedder string
 	Dim      int
+	// EmbedderSpec is recorded in the manifest. Empty means the Store's
+	// Options.EmbedderSpec, or else the base manifest's spec when the
+	// embedder keeps its name.
+	EmbedderSpec string
 	// State, when non-nil, replaces the embedder state; FitPassages
 	// records how many passages it was fitted on.
 	State       []byte
@@ -155,6 +167,19 @@ func (w *Writer) Commit(ctx context.Context, base Manifest, ch Change) (Manifest
 	next.Format = FormatVersion
 	next.Generation = base.Generation + 1
 	next.Embedder, next.Dim = ch.Embedder, ch.Dim
+	switch {
+	case ch.EmbedderSpec != "":
+		next.EmbedderSpec = ch.EmbedderSpec
+	case w.s.spec != "":
+		next.EmbedderSpec = w.s.spec
+	case ch.Embedder != base.Embedder:
+		next.EmbedderSpec = ""
+	}
+	if ch.Embedder != base.Embedder && ch.State == nil {
+		// A state belongs to the embedder that produced it; loading it
+		// into another would fail or, worse, embed questions wrongly.
+		next.State = nil
+	}
 	if next.NextSegment < 1 {
 		next.NextSegment = 1
 	}
@@ -226,7 +251,7 @@ func (w *Writer) Commit(ctx context.Context, base Manifest, ch Change) (Manifest
 	// The commit has happened; files the new manifest no longer names are
 	// garbage now. Failing to remove them only wastes space, and the next
 	// writer retries.
-	if err := w.removeLeftovers(next); err != nil {
+	if err := w.removeLeftovers(next, true); err != nil {
 		w.s.log.Warn("could not remove files replaced by compaction", "err", err)
 	}
 	return next, nil
