@@ -52,16 +52,20 @@ type config struct {
 	LogLevel  slog.Level
 	LogFormat string // "text" or "json"
 
-	DataDir     string
-	Embedder    string // an embed/spec spec; "builtin" or empty for the built-in model
+	DataDir string
+	// Embedder is an embed/spec spec; empty means the one the index
+	// records, or the built-in model for a new index.
+	Embedder    string
 	MaxFileSize int64
 	Paths       []string // index: files and folders to index
 
 	Addr            string
 	Docs            []string // serve: folders indexed before serving
 	ReloadInterval  time.Duration
+	DrainDelay      time.Duration
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration
+	Pprof           bool
 
 	JSON     bool
 	K        int
@@ -142,8 +146,9 @@ func defaultDataDir(getenv func(string) string) string {
 // set.
 func indexFlags(fs *flag.FlagSet, getenv func(string) string, cfg *config) {
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(getenv), "data directory `DIR` holding the index (env "+envData+")")
-	fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, "builtin"),
-		"embedding model `SPEC`: "+spec.Usage+"; an index must be used with the model that built it (env "+envEmbedder+")")
+	fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, ""),
+		"embedding model `SPEC`: "+spec.Usage+"; default: the one the index was built with, builtin for a new index; "+
+			"another one than built the index is refused (see plenary reindex) (env "+envEmbedder+")")
 }
 
 // maxFileSizeFlag registers --max-file-size with its default from the
@@ -339,13 +344,20 @@ another process, and shuts down gracefully on SIGINT or SIGTERM.`, stderr)
 			return cfg, fmt.Errorf("%w: %w", errBadEnv, err)
 		}
 		fs.DurationVar(&cfg.ReloadInterval, "reload-interval", 5*time.Second, "how often to look for an index updated by another process (0 disables)")
+		fs.DurationVar(&cfg.DrainDelay, "drain-delay", time.Second, "on SIGINT/SIGTERM, keep answering this long (with /healthz at 503) before closing the listener, so requests already queued are not dropped")
 		fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests on shutdown")
+		pprofDefault, err := pprofEnabled(getenv)
+		if err != nil {
+			fmt.Fprintf(stderr, "plenary %s: %v\n", cmd, err)
+			return cfg, fmt.Errorf("%w: %w", errBadEnv, err)
+		}
+		fs.BoolVar(&cfg.Pprof, "pprof", pprofDefault, "serve Go's profiler under /debug/pprof/ (off by default; never expose it) (env "+envPprof+")")
 		fs.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Second, "time limit for answering one request")
 		check = func(pos []string) error {
 			if len(pos) > 0 {
 				return fmt.Errorf("unexpected argument %q (did you mean --docs %s?)", pos[0], pos[0])
 			}
-			if cfg.ReloadInterval < 0 || cfg.ShutdownTimeout < 0 || cfg.RequestTimeout <= 0 {
+			if cfg.ReloadInterval < 0 || cfg.DrainDelay < 0 || cfg.ShutdownTimeout < 0 || cfg.RequestTimeout <= 0 {
 				return errors.New("durations must not be negative and --request-timeout must be positive")
 			}
 			return requireData(cfg.DataDir)
@@ -390,8 +402,8 @@ JSON with --json) to stdout.`, stderr)
 		// No environment fallback for --data: indexing a test collection
 		// into the user's own index would mix it with their reports.
 		fs.StringVar(&cfg.DataDir, "data", "", "data directory `DIR` to index into and keep (default: a temporary one)")
-		fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, "builtin"),
-			"embedding model `SPEC`: "+spec.Usage+" (env "+envEmbedder+")")
+		fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, ""),
+			"embedding model `SPEC`: "+spec.Usage+"; default: the one a --data index was built with, else builtin (env "+envEmbedder+")")
 		fs.BoolVar(&cfg.JSON, "json", false, `print {"dataset","queries","results":{MODE:{"ndcg@10","map@100","recall@100","mrr@10"}}}`)
 		fs.IntVar(&cfg.K, "k", index.MaxK, fmt.Sprintf("number of reports ranked per query, 1 to %d", index.MaxK))
 		mode := fs.String("mode", "all", "`MODE`s to measure: all, or hybrid, vector, lexical (comma separated)")
@@ -408,6 +420,28 @@ JSON with --json) to stdout.`, stderr)
 			m, err := parseEvalModes(*mode)
 			cfg.Modes = m
 			return err
+		}
+
+	case "reindex":
+		fs = newFlagSet(cmd, "--embedder SPEC [flags]", `
+Re-embed every passage of an existing index with another embedding model,
+for example to move from the built-in model to an ONNX one or back.
+Reports, passages, their links and the keyword index stay as they are.
+The new vectors replace the old ones in one commit: until it lands, and
+if it is interrupted, the index stays usable as it was, and running the
+command again starts over. Servers keep answering meanwhile and must be
+restarted with the new model afterwards (without --embedder they pick up
+the one the index records).`, stderr)
+		fs.StringVar(&cfg.DataDir, "data", defaultDataDir(getenv), "data directory `DIR` holding the index (env "+envData+")")
+		fs.StringVar(&cfg.Embedder, "embedder", envOr(getenv, envEmbedder, ""), "embedding model `SPEC` to re-embed with: "+spec.Usage+" (env "+envEmbedder+")")
+		check = func(pos []string) error {
+			if len(pos) > 0 {
+				return fmt.Errorf("unexpected argument %q", pos[0])
+			}
+			if strings.TrimSpace(cfg.Embedder) == "" {
+				return errors.New("no --embedder SPEC to re-embed with")
+			}
+			return requireData(cfg.DataDir)
 		}
 
 	case "healthcheck":

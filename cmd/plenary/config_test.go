@@ -37,8 +37,33 @@ func TestParseCommand(t *testing.T) {
 				eq(t, "Paths", c.Paths, []string{"a", "b"})
 				eq(t, "LogLevel", c.LogLevel, slog.LevelInfo)
 				eq(t, "LogFormat", c.LogFormat, "text")
+				// Empty: the one the index records, or builtin.
+				eq(t, "Embedder", c.Embedder, "")
+			},
+		},
+		{
+			name: "reindex flags",
+			cmd:  "reindex",
+			args: []string{"--data", "/d", "--embedder", "onnx:m"},
+			check: func(t *testing.T, c config) {
+				eq(t, "DataDir", c.DataDir, "/d")
+				eq(t, "Embedder", c.Embedder, "onnx:m")
+			},
+		},
+		{
+			name: "reindex embedder from the environment",
+			cmd:  "reindex",
+			env:  map[string]string{envData: "/env", envEmbedder: "builtin"},
+			check: func(t *testing.T, c config) {
+				eq(t, "DataDir", c.DataDir, "/env")
 				eq(t, "Embedder", c.Embedder, "builtin")
 			},
+		},
+		{
+			name:    "reindex without embedder",
+			cmd:     "reindex",
+			args:    []string{"--data", "/d"},
+			wantErr: errUsage,
 		},
 		{
 			name: "index flags after paths",

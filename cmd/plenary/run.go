@@ -24,6 +24,7 @@ Usage:
 
 Commands:
   index        index reports from files and folders (incremental)
+  reindex      re-embed an index with another embedding model
   serve        serve the search pages and the JSON API
   search       answer a question from the command line
   eval         measure retrieval quality on a BEIR-format test collection
@@ -37,8 +38,12 @@ Environment:
   PLENARY_ADDR           serve: listen address; healthcheck: server address (default 127.0.0.1:8080)
   PLENARY_DOCS           serve: comma-separated files and folders to index before serving
   PLENARY_MAX_FILE_SIZE  skip files larger than this (default 32MiB)
-  PLENARY_EMBEDDER       embedding model: builtin, onnx:DIR, hf:ORG/NAME, ollama:MODEL, openai:MODEL (default builtin)
+  PLENARY_EMBEDDER       embedding model: builtin, onnx:DIR, hf:ORG/NAME, ollama:MODEL, openai:MODEL
+                         (default: the one the index was built with; builtin for a new index)
   PLENARY_CACHE          where models for --embedder hf:... are kept (default ~/.cache/plenary)
+  PLENARY_ONNX_RUNTIME   what runs onnx: and hf: models: go, or ort in builds made with make build-ort
+                         (default: ort when built in and its library loads, else go)
+  PLENARY_ORT_LIBRARY    path of libonnxruntime.so for ort (default: the loader's search path)
   PLENARY_LOG_LEVEL      debug, info, warn or error (default info)
   PLENARY_LOG_FORMAT     text or json (default text)
 `
@@ -90,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cfg.Command {
 	case "index":
 		return runIndex(ctx, cfg, stdout, stderr, getenv, logger)
+	case "reindex":
+		return runReindex(ctx, cfg, stdout, stderr, getenv, logger)
 	case "serve":
 		return runServe(ctx, cfg, stdout, stderr, getenv, logger)
 	case "search":

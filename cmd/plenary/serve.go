@@ -8,6 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/plenary-search/plenary/web"
@@ -38,11 +42,15 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 		}
 	}
 
-	handler := web.NewServer(ix, web.Options{
+	var draining atomic.Bool
+	handler := withDrain(withPprof(web.NewServer(ix, web.Options{
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Version:        versionString(),
-	})
+	}), cfg.Pprof), &draining)
+	if cfg.Pprof {
+		log.Warn("profiling endpoints are on under /debug/pprof/; do not expose this server", "env", envPprof)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -85,6 +93,20 @@ func runServe(ctx context.Context, cfg config, stdout, stderr io.Writer, getenv 
 	case <-ctx.Done():
 	}
 
+	// Closing the listener resets connections the kernel has accepted but
+	// the server has not yet taken (a busy server's backlog), so keep
+	// serving for a moment first: /healthz says 503 so a load balancer
+	// stops sending, and keep-alives end so clients reconnect elsewhere.
+	draining.Store(true)
+	srv.SetKeepAlivesEnabled(false)
+	if cfg.DrainDelay > 0 {
+		log.Info("draining", "for", cfg.DrainDelay.String())
+		select {
+		case <-time.After(cfg.DrainDelay):
+		case err := <-serveErr:
+			return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+		}
+	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
@@ -127,4 +149,59 @@ func reloadLoop(ctx context.Context, r reloader, interval time.Duration, log *sl
 			log.Info("index reloaded: picked up changes from another process")
 		}
 	}
+}
+
+// envPprof turns on Go's profiling endpoints when set to a true value
+// ("1", "true"). They are off by default: a profile shows the code, the
+// command line and the heap, and a CPU profile costs a server core.
+const envPprof = "PLENARY_PPROF"
+
+// pprofEnabled reads envPprof. It returns an error, wrapping errUsage, for
+// a value that is not a boolean.
+func pprofEnabled(getenv func(string) string) (bool, error) {
+	v := strings.TrimSpace(getenv(envPprof))
+	if v == "" {
+		return false, nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%w: invalid %s=%q: want 1, true, 0 or false", errUsage, envPprof, v)
+	}
+	return on, nil
+}
+
+// withPprof serves Go's profiler under /debug/pprof/ in front of h when on
+// is set, and h alone otherwise. The handlers are mounted on a mux of our
+// own: importing net/http/pprof also registers them on
+// http.DefaultServeMux, which Plenary never serves. A CPU profile longer
+// than the server's write timeout is cut off: ask for one with
+// ?seconds=10.
+func withPprof(h http.Handler, on bool) http.Handler {
+	if !on {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("/", h)
+	return mux
+}
+
+// withDrain answers /healthz with 503 once draining is set, so that a
+// health check or load balancer stops routing to a server that is about to
+// stop; every other request is still served.
+func withDrain(h http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && draining.Load() {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"draining"}`+"\n")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

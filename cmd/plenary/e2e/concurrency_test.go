@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -323,10 +324,34 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 	written.Wait()
+	// A request that is half sent when the signal arrives: whatever the
+	// machine's speed, it is in flight across SIGTERM and must be answered.
+	half, err := net.Dial("tcp", strings.TrimPrefix(srv.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	if _, err := io.WriteString(half, "GET /api/search?q=foreign+affairs+meeting HTTP/1.1\r\nHost: plenary\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(drainGrace)
 	sigAt.Store(time.Now().UnixNano())
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := io.WriteString(half, "Connection: close\r\n\r\n"); err != nil {
+		t.Fatalf("finish the half-sent request after SIGTERM: %v", err)
+	}
+	_ = half.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(half), nil)
+	if err != nil {
+		t.Errorf("request in flight across SIGTERM got no answer: %v", err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("request in flight across SIGTERM: status %d, want 200", resp.StatusCode)
+		}
 	}
 	done.Wait()
 	close(errs)
@@ -351,10 +376,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if !strings.Contains(srv.logs(), "stopped") {
 		t.Errorf("no clean stop in the log:\n%s", srv.logs())
 	}
-	t.Logf("%d of %d searches completed after SIGTERM was sent", after.Load(), n)
-	if after.Load() == 0 {
-		t.Error("every search finished before SIGTERM: the test did not exercise draining")
-	}
+	t.Logf("%d of %d concurrent searches completed after SIGTERM was sent", after.Load(), n)
 }
 
 // sameSet reports whether a and b hold the same IDs, in any order.
