@@ -109,6 +109,9 @@ func (ix *Index) search(ctx context.Context, text string, mode Mode, k, perDoc i
 	defer ix.gen.RUnlock()
 	var out searched
 	useVec, useLex := mode != ModeLexical, mode != ModeVector
+	if useVec && !ix.knows(text) {
+		useVec = false // gibberish: its placeholder vector's neighbours are noise
+	}
 	if useVec {
 		qv, err := ix.embedOne(ctx, embed.Query, text)
 		if err != nil {
@@ -351,4 +354,19 @@ func pick(cands []*candidate, k, perDoc int, collapse bool) []*Hit {
 		}
 	}
 	return hits
+}
+
+// vocabulary is implemented by embedders that can tell whether a text holds
+// any word they know (the built-in word-vector model). They give a text of
+// unknown words only a placeholder vector, so its nearest passages would be
+// noise presented as answers.
+type vocabulary interface {
+	Knows(text string) bool
+}
+
+// knows reports whether the embedder can say something about text: false
+// only when it implements vocabulary and knows none of its words.
+func (ix *Index) knows(text string) bool {
+	v, ok := ix.emb.(vocabulary)
+	return !ok || v.Knows(text)
 }

@@ -633,3 +633,24 @@ func TestProblemsAreReported(t *testing.T) {
 		t.Fatalf("report %+v, problems %v", rep, problems)
 	}
 }
+
+// A question with no word the built-in model knows has no meaningful
+// vector: no mode may present its nearest passages as answers. A real
+// question on the same index still gets them.
+func TestGibberishFindsNothing(t *testing.T) {
+	ix := openTest(t, t.TempDir(), nil)
+	update(t, ix, copyTree(t, "reports"))
+	for _, mode := range []Mode{ModeHybrid, ModeVector, ModeLexical} {
+		t.Run(string(mode), func(t *testing.T) {
+			for q, want := range map[string]bool{"zzzqqqxx vvkkwwj": false, "foreign affairs meeting": true} {
+				res, err := ix.Search(context.Background(), Query{Text: q, Mode: mode})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(res.Hits) > 0; got != want {
+					t.Errorf("%q: hits %v, want any: %v", q, hitDocs(res.Hits), want)
+				}
+			}
+		})
+	}
+}

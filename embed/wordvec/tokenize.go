@@ -213,6 +213,15 @@ func (m *Model) Tokens(s string) []string {
 	return out
 }
 
+// Knows reports whether s holds at least one word of the vocabulary. A text
+// without any is embedded as a deterministic placeholder direction, whose
+// neighbours mean nothing; callers use Knows to say "no answer" instead.
+func (m *Model) Knows(s string) bool {
+	sc := newScratch(m.t.dim)
+	m.t.tokenize(s, sc)
+	return len(sc.ids) > 0
+}
+
 // decode returns the rune at s[i:] and its width, with typographic
 // apostrophes and hyphens mapped to their ASCII forms. Past the end it
 // returns 0, 0; invalid UTF-8 decodes as utf8.RuneError, a non-word rune.

@@ -119,3 +119,20 @@ func FuzzTokens(f *testing.F) {
 		checkUnit(t, vecs, m.Dim())
 	})
 }
+
+func TestKnows(t *testing.T) {
+	m := newTestModel(t)
+	for s, want := range map[string]bool{
+		"":                     false,
+		"   ,;: ":              false,
+		"zzzqqqxx vvkkwwj":     false,
+		"meeting":              true,
+		"zzzqqqxx meeting":     true,
+		"the":                  true,
+		"Foreign Affairs Work": true,
+	} {
+		if got := m.Knows(s); got != want {
+			t.Errorf("Knows(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
