@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/plenary-search/plenary/index"
 	"github.com/plenary-search/plenary/web"
 )
 
@@ -135,6 +136,7 @@ func reloadLoop(ctx context.Context, r reloader, interval time.Duration, log *sl
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var failing string // the last reload error, logged once until it changes
 	for {
 		select {
 		case <-ctx.Done():
@@ -144,9 +146,20 @@ func reloadLoop(ctx context.Context, r reloader, interval time.Duration, log *sl
 		changed, err := r.Reload(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
+			if err.Error() == failing {
+				continue
+			}
+			failing = err.Error()
+			if errors.Is(err, index.ErrEmbedderMismatch) {
+				log.Error("the index was re-embedded with another model by another process; restart the server to use it (it keeps answering from the index it has)", "err", err)
+				continue
+			}
 			log.Warn("reload index", "err", err)
 		case changed:
+			failing = ""
 			log.Info("index reloaded: picked up changes from another process")
+		default:
+			failing = ""
 		}
 	}
 }

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/index"
 )
 
 // fakeReloader answers Reload from a script and counts calls.
@@ -92,5 +95,29 @@ func TestReloadLoop(t *testing.T) {
 				t.Errorf("disabled loop logged:\n%s", buf.String())
 			}
 		})
+	}
+}
+
+// After "plenary reindex" the server cannot reload the index it serves: it
+// says so once, with what to do, rather than at every tick.
+func TestReloadLoopReportsMismatchOnce(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	mismatch := fmt.Errorf("reload index: %w: built with onnx:x, opened with builtin", index.ErrEmbedderMismatch)
+	r := &fakeReloader{answers: []error{mismatch, mismatch, mismatch, errNoChange}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		reloadLoop(ctx, r, time.Millisecond, log)
+		close(done)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for r.count() < 5 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := strings.Count(buf.String(), "restart the server"); n != 1 {
+		t.Errorf("mismatch logged %d times, want once:\n%s", n, buf.String())
 	}
 }
