@@ -39,9 +39,8 @@
         link.classList.remove("copied");
         link.textContent = link.getAttribute("data-label");
       }, 2000);
-      if (window.history && window.history.replaceState) {
-        window.history.replaceState(null, "", link.getAttribute("href"));
-      }
+      // The address bar is left alone: changing its fragment without a
+      // navigation would not move the :target highlight with it.
     }, function () {
       // Fall back to following the permalink, which still shows the URL.
       window.location.href = url;

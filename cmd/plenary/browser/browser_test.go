@@ -307,7 +307,7 @@ func copyLink(t *testing.T, tb *tab, permalink string, clicks int) {
 	sel := `a[data-testid=copy-link][href=` + jsString(permalink) + `]`
 	link := `document.querySelector(` + jsString(sel) + `)`
 	label := evaluate[string](tb, link+`.textContent`)
-	before := evaluate[string](tb, `location.pathname`)
+	before := evaluate[string](tb, `location.pathname + location.hash`)
 
 	for range clicks {
 		tb.do("click the copy control", chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
@@ -321,8 +321,8 @@ func copyLink(t *testing.T, tb *tab, permalink string, clicks int) {
 	if want := site.base + permalink; copied != want {
 		t.Errorf("copied %q, want the passage's permalink %q", copied, want)
 	}
-	if after := evaluate[string](tb, `location.pathname`); after != before {
-		t.Errorf("copying left the page %s for %s", before, after)
+	if after := evaluate[string](tb, `location.pathname + location.hash`); after != before {
+		t.Errorf("copying moved the page (and its highlighted passage) from %s to %s", before, after)
 	}
 	// The control goes back to its label, so that it can be used again.
 	tb.waitUntil("the control shows its label again", link+`.textContent === `+jsString(label))
