@@ -13,13 +13,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 var readmeScreenshot = flag.Bool("readme-screenshot", false, "write the desktop results page to docs/screenshot.png")
@@ -47,7 +48,7 @@ func TestMain(m *testing.M) {
 		if chromium == "" {
 			missing = append(missing, "no Chromium: set PLENARY_CHROMIUM or install the chromium package (bash .ci/run does)")
 		}
-		seeds := findShared(filepath.Join("corpus", "seeds"))
+		seeds := binarytest.FindShared(filepath.Join("corpus", "seeds"))
 		if seeds == "" {
 			missing = append(missing, "../shared/corpus/seeds not found beside the repository")
 		}
@@ -73,12 +74,8 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(tmp)
 		bin := filepath.Join(tmp, "plenary")
-		// The real build, as `make build` does it; the race detector is on
-		// the test's side only.
-		cmd := exec.Command(goTool(), "build", "-trimpath", "-ldflags", "-X main.version=browser", "-o", bin, "github.com/plenary-search/plenary/cmd/plenary")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "browser: go build: %v\n%s", err, out)
+		if err := binarytest.Build("github.com/plenary-search/plenary/cmd/plenary", bin, "browser"); err != nil {
+			fmt.Fprintln(os.Stderr, "browser:", err)
 			return 1
 		}
 		site, err = startServer(bin, filepath.Join(tmp, "data"), seeds)
@@ -130,35 +127,6 @@ func findChromium() string {
 		}
 	}
 	return ""
-}
-
-// goTool is the go command that runs this test: the one on PATH, or the
-// one in GOROOT when PATH has none.
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
-// findShared looks for shared/rel in the parents of the working directory:
-// in CI the repository is cloned with shared beside it.
-func findShared(rel string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		p := filepath.Join(dir, "shared", rel)
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // server is a running "plenary serve".

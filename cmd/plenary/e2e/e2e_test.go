@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +25,8 @@ import (
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 // binary is the plenary executable built once by TestMain; seeds is the
@@ -44,7 +45,7 @@ func TestMain(m *testing.M) {
 		case testing.Short():
 			skipReason = "end-to-end tests are skipped in -short mode"
 		default:
-			seeds = findShared(filepath.Join("corpus", "seeds"))
+			seeds = binarytest.FindShared(filepath.Join("corpus", "seeds"))
 			if seeds == "" {
 				skipReason = "../shared/corpus/seeds not found beside the repository; the end-to-end tests need the seed reports"
 				break
@@ -62,47 +63,14 @@ func TestMain(m *testing.M) {
 			}
 			defer os.RemoveAll(dir)
 			binary = filepath.Join(dir, "plenary")
-			// The real build, as `make build` does it, minus the race
-			// detector: the binary is what users run.
-			cmd := exec.Command(goTool(), "build", "-trimpath", "-ldflags", "-X main.version=e2e", "-o", binary, "github.com/plenary-search/plenary/cmd/plenary")
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
+			if err := binarytest.Build("github.com/plenary-search/plenary/cmd/plenary", binary, "e2e"); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e:", err)
 				return 1
 			}
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
-}
-
-// goTool is the go command that runs this test: the one on PATH, or the
-// one in GOROOT when PATH has none.
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
-}
-
-// findShared looks for shared/rel in the parents of the working directory:
-// in CI the repository is cloned with shared beside it.
-func findShared(rel string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		p := filepath.Join(dir, "shared", rel)
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 func need(t *testing.T) {
@@ -691,7 +659,7 @@ func TestHealthcheckCommand(t *testing.T) {
 // that a change that hurts ranking, or breaks the command, fails here.
 func TestEvalADI(t *testing.T) {
 	need(t)
-	adi := findShared(filepath.Join("datasets", "adi"))
+	adi := binarytest.FindShared(filepath.Join("datasets", "adi"))
 	if adi == "" {
 		t.Skip("../shared/datasets/adi not found beside the repository")
 	}

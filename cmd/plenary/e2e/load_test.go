@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 // TestLoad runs cmd/plenary-load against the real server for a few
@@ -18,14 +20,14 @@ import (
 func TestLoad(t *testing.T) {
 	need(t)
 	tool := filepath.Join(t.TempDir(), "plenary-load")
-	build := exec.Command(goTool(), "build", "-o", tool, "github.com/plenary-search/plenary/cmd/plenary-load")
+	build := exec.Command(binarytest.GoTool(), "build", "-o", tool, "github.com/plenary-search/plenary/cmd/plenary-load")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build plenary-load: %v\n%s", err, out)
 	}
 	data := t.TempDir()
 	paths := []string{seeds}
 	questions := seeds
-	if fmprc := findShared(filepath.Join("datasets", "fmprc_pressconf")); fmprc != "" {
+	if fmprc := binarytest.FindShared(filepath.Join("datasets", "fmprc_pressconf")); fmprc != "" {
 		paths = append(paths, filepath.Join(fmprc, "corpus.jsonl"))
 		questions = filepath.Join(fmprc, "corpus.jsonl")
 	} else {
