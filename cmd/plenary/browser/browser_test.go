@@ -260,7 +260,7 @@ func TestSimilarMeeting(t *testing.T) {
 // copies the permalink instead of following it, and says so.
 func TestCopyLink(t *testing.T) {
 	tb := newTab(t)
-	origin := site.base
+	origin := site.Base
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
 		_, err := chromedp.CallBrowser(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
 			Permission: &browser.PermissionDescriptor{Name: name},
@@ -318,7 +318,7 @@ func copyLink(t *testing.T, tb *tab, permalink string, clicks int) {
 	if err != nil {
 		t.Fatalf("read the clipboard: %v", err)
 	}
-	if want := site.base + permalink; copied != want {
+	if want := site.Base + permalink; copied != want {
 		t.Errorf("copied %q, want the passage's permalink %q", copied, want)
 	}
 	if after := evaluate[string](tb, `location.pathname + location.hash`); after != before {
@@ -356,7 +356,7 @@ func TestWithoutJavaScript(t *testing.T) {
 		t.Fatal("no other passage's permalink on the page")
 	}
 	tb.do("follow another passage's permalink", chromedp.Click(chromedp.CSS(`a[data-testid=copy-link][href=`+jsString(other)+`]`), chromedp.NodeVisible))
-	tb.waitUntil("the permalink is followed", `location.href === `+jsString(site.base+other))
+	tb.waitUntil("the permalink is followed", `location.href === `+jsString(site.Base+other))
 	checkPassage(t, tb, other)
 }
 

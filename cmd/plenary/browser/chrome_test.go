@@ -102,7 +102,7 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // open loads path of the site under test and waits for its load event.
 func (tb *tab) open(path string) {
 	tb.t.Helper()
-	tb.do("open "+path, chromedp.Navigate(site.base+path))
+	tb.do("open "+path, chromedp.Navigate(site.Base+path))
 }
 
 // clickAndLoad clicks the first element matching the CSS selector sel, as

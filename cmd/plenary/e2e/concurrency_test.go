@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 // searchIDs asks the server one question and returns the passage IDs of
@@ -206,7 +208,7 @@ func TestTwoWriters(t *testing.T) {
 	}
 	start := func(watch func(line string)) *run {
 		r := &run{cmd: exec.Command(binary, "index", "--data", data, corpus), done: make(chan error, 1)}
-		r.cmd.Env = cleanEnv()
+		r.cmd.Env = binarytest.CleanEnv()
 		r.cmd.Stdout = &r.out
 		pipe, err := r.cmd.StderrPipe()
 		if err != nil {
@@ -336,7 +338,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	time.Sleep(drainGrace)
 	sigAt.Store(time.Now().UnixNano())
-	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
@@ -366,12 +368,12 @@ func TestGracefulShutdown(t *testing.T) {
 			"period after SIGTERM before it calls Shutdown (docs/reliability.md, section 5)", len(lost), n, lost[0])
 	}
 	select {
-	case <-srv.exited:
+	case <-srv.Exited():
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not exit within 30 s of SIGTERM")
 	}
-	if srv.waitErr != nil {
-		t.Errorf("server exit: %v, want status 0\n%s", srv.waitErr, srv.logs())
+	if srv.WaitErr() != nil {
+		t.Errorf("server exit: %v, want status 0\n%s", srv.WaitErr(), srv.logs())
 	}
 	if !strings.Contains(srv.logs(), "stopped") {
 		t.Errorf("no clean stop in the log:\n%s", srv.logs())

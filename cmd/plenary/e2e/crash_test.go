@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 // crashQuestions are asked after every kill; their answers tell the old
@@ -65,7 +67,7 @@ func fullState(t *testing.T, data string, docIDs []string) state {
 func killAfter(t *testing.T, delay time.Duration, args ...string) (killed bool) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = binarytest.CleanEnv()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -19,8 +18,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -86,25 +83,13 @@ func plenary(t *testing.T, args ...string) (stdout, stderr string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = cleanEnv()
+	cmd.Env = binarytest.CleanEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("plenary %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
 	return out.String(), errb.String()
-}
-
-// cleanEnv is the process environment without PLENARY_ settings, so that
-// a developer's own configuration cannot change what the test runs.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PLENARY_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 var summaryRE = regexp.MustCompile(`indexed: added=(\d+) changed=(\d+) unchanged=(\d+) removed=(\d+) skipped=(\d+) passages=(\d+) embedded=(\d+)`)
@@ -125,108 +110,31 @@ func indexInto(t *testing.T, data string, paths ...string) summary {
 	return s
 }
 
-// server is a running "plenary serve".
+// server is a running "plenary serve", killed at the end of the test that
+// started it unless the test stopped it.
 type server struct {
-	cmd     *exec.Cmd
-	base    string
-	exited  chan struct{} // closed when the process has exited
-	waitErr error         // set before exited is closed
-
-	mu  sync.Mutex
-	log bytes.Buffer
+	*binarytest.Server
+	base string
 }
-
-var listenRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 
 func startServer(t *testing.T, data string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)
-	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv()
-	stderr, err := cmd.StderrPipe()
+	s, err := binarytest.StartServer(binary, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, exited: make(chan struct{})}
-	found := make(chan string, 1)
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.log.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	go func() {
-		<-copied // Wait must not run before the pipe is drained
-		s.waitErr = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-
-	select {
-	case s.base = <-found:
-	case <-s.exited:
-		t.Fatalf("server exited before listening: %v\n%s", s.waitErr, s.logs())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("server did not listen within 2 minutes:\n%s", s.logs())
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not healthy: %v\n%s", err, s.logs())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return s
+	t.Cleanup(s.Kill)
+	return &server{Server: s, base: s.Base}
 }
 
-func (s *server) logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
+func (s *server) logs() string { return s.Logs() }
 
 // stop sends SIGTERM and asserts a clean exit.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.Stop(); err != nil {
 		t.Fatal(err)
-	}
-	select {
-	case <-s.exited:
-		if s.waitErr != nil {
-			t.Fatalf("server did not exit cleanly on SIGTERM: %v\n%s", s.waitErr, s.logs())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server did not stop within 30s of SIGTERM:\n%s", s.logs())
 	}
 	if !strings.Contains(s.logs(), "stopped") {
 		t.Errorf("server log has no clean stop:\n%s", s.logs())
@@ -639,13 +547,13 @@ func TestHealthcheckCommand(t *testing.T) {
 	data := t.TempDir()
 	srv := startServer(t, data)
 	cmd := exec.Command(binary, "healthcheck")
-	cmd.Env = append(cleanEnv(), "PLENARY_ADDR="+srv.base)
+	cmd.Env = append(binarytest.CleanEnv(), "PLENARY_ADDR="+srv.base)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("healthcheck of a running server: %v\n%s", err, out)
 	}
 	srv.stop(t)
 	cmd = exec.Command(binary, "healthcheck", "--addr", srv.base)
-	cmd.Env = cleanEnv()
+	cmd.Env = binarytest.CleanEnv()
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
@@ -667,7 +575,7 @@ func TestEvalADI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "--log-level", "warn", "eval", "--dataset", adi, "--json")
-	cmd.Env = append(cleanEnv(), "TMPDIR="+tmp)
+	cmd.Env = append(binarytest.CleanEnv(), "TMPDIR="+tmp)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

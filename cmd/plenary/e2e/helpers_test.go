@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plenary-search/plenary/cmd/plenary/internal/binarytest"
 )
 
 // result is how a run of the binary ended.
@@ -38,7 +40,7 @@ func runBinaryEnv(t *testing.T, limit time.Duration, env []string, args ...strin
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(cleanEnv(), env...)
+	cmd.Env = append(binarytest.CleanEnv(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

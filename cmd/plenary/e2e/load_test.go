@@ -39,8 +39,8 @@ func TestLoad(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool, "--url", srv.base, "--corpus", questions, "-c", "8", "--duration", "3s",
-		"--warmup", "8", "--mix", "search=4,page=2,doc=2,similar=2", "--pid", strconv.Itoa(srv.cmd.Process.Pid))
-	cmd.Env = cleanEnv()
+		"--warmup", "8", "--mix", "search=4,page=2,doc=2,similar=2", "--pid", strconv.Itoa(srv.Cmd.Process.Pid))
+	cmd.Env = binarytest.CleanEnv()
 	out, err := cmd.CombinedOutput()
 	t.Logf("plenary-load:\n%s", out)
 	if err != nil {
