@@ -125,11 +125,24 @@ func loadQrels(path string) (map[string]map[string]int, error) {
 	return qrels, nil
 }
 
-// eachLine calls fn with each line of path and its 1-based number.
+// eachLine calls fn with each line of path and its 1-based number. An
+// empty file is an error: a dataset without queries or judgments is a
+// mistake.
 func eachLine(path string, fn func(n int, line string) error) error {
+	n, err := scanLines(path, fn)
+	if err == nil && n == 0 {
+		return fmt.Errorf("%s: empty file", path)
+	}
+	return err
+}
+
+// scanLines calls fn with each line of path and its 1-based number, and
+// returns how many lines it read. It stops at fn's first error; it names
+// the line of one too long to read.
+func scanLines(path string, fn func(n int, line string) error) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("couldn't open dataset file: %w", err)
+		return 0, fmt.Errorf("couldn't open dataset file: %w", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -138,17 +151,14 @@ func eachLine(path string, fn func(n int, line string) error) error {
 	for sc.Scan() {
 		n++
 		if err := fn(n, sc.Text()); err != nil {
-			return err
+			return n, err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("%s:%d: line longer than %d bytes: %w", path, n+1, maxLine, err)
+			return n, fmt.Errorf("%s:%d: line longer than %d bytes: %w", path, n+1, maxLine, err)
 		}
-		return fmt.Errorf("couldn't read %s: %w", path, err)
+		return n, fmt.Errorf("couldn't read %s: %w", path, err)
 	}
-	if n == 0 {
-		return fmt.Errorf("%s: empty file", path)
-	}
-	return nil
+	return n, nil
 }

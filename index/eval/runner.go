@@ -1,12 +1,9 @@
 package eval
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 )
 
 // SearchFunc returns the IDs of the k documents best matching query, best
@@ -44,18 +41,9 @@ type CorpusDoc struct {
 // naming the line for malformed JSON or a document without an ID, and an
 // error if ctx is done or the file cannot be read.
 func ReadCorpus(ctx context.Context, path string, fn func(CorpusDoc) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("couldn't open corpus: %w", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	n := 0
-	for sc.Scan() {
-		n++
-		if len(sc.Bytes()) == 0 {
-			continue
+	_, err := scanLines(path, func(n int, line string) error {
+		if line == "" {
+			return nil
 		}
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -63,21 +51,13 @@ func ReadCorpus(ctx context.Context, path string, fn func(CorpusDoc) error) erro
 			}
 		}
 		var d CorpusDoc
-		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			return fmt.Errorf("%s:%d: couldn't parse document: %w", path, n, err)
 		}
 		if d.ID == "" {
 			return fmt.Errorf("%s:%d: document has no id", path, n)
 		}
-		if err := fn(d); err != nil {
-			return err
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("%s:%d: line longer than %d bytes: %w", path, n+1, maxLine, err)
-		}
-		return fmt.Errorf("couldn't read corpus: %w", err)
-	}
-	return nil
+		return fn(d)
+	})
+	return err
 }
