@@ -126,3 +126,14 @@ func checkUnit(t testing.TB, vecs [][]float32, dim int) {
 		}
 	}
 }
+
+// nearest returns the index of the vector in vecs closest to q by cosine.
+func nearest(q []float32, vecs [][]float32) int {
+	best := 0
+	for i := range vecs {
+		if cosine(q, vecs[i]) > cosine(q, vecs[best]) {
+			best = i
+		}
+	}
+	return best
+}

@@ -160,12 +160,7 @@ func TestQueryFindsPassage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			best := 0
-			for i := range docs {
-				if cosine(q[0], docs[i]) > cosine(q[0], docs[best]) {
-					best = i
-				}
-			}
+			best := nearest(q[0], docs)
 			if texts[best] != tc.want {
 				t.Errorf("top passage for %q is %q, want %q", tc.query, texts[best], tc.want)
 			}

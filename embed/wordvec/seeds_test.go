@@ -58,12 +58,7 @@ func TestSeedReports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			best := 0
-			for i := range vecs {
-				if cosine(q[0], vecs[i]) > cosine(q[0], vecs[best]) {
-					best = i
-				}
-			}
+			best := nearest(q[0], vecs)
 			if from[best] != tc.want {
 				t.Errorf("top paragraph is from report %s, want %s: %.120q", from[best], tc.want, paras[best])
 			}

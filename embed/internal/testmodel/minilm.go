@@ -22,22 +22,7 @@ const (
 // realistic.
 func MiniLMVocabulary(words []string) []string {
 	vocab := make([]string, 0, MiniLMVocab)
-	for i := 0; i <= 103; i++ {
-		switch i {
-		case PadID:
-			vocab = append(vocab, "[PAD]")
-		case UnkID:
-			vocab = append(vocab, "[UNK]")
-		case ClsID:
-			vocab = append(vocab, "[CLS]")
-		case SepID:
-			vocab = append(vocab, "[SEP]")
-		case 103:
-			vocab = append(vocab, "[MASK]")
-		default:
-			vocab = append(vocab, fmt.Sprintf("[unused%d]", i))
-		}
-	}
+	vocab = appendSpecialTokens(vocab)
 	seen := make(map[string]bool, len(vocab))
 	for _, w := range vocab {
 		seen[w] = true

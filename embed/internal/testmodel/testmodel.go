@@ -51,22 +51,7 @@ var toyWords = []string{
 func NewToy(seed uint64, hidden int) *Toy {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	vocab := make([]string, 0, 110+len(toyWords))
-	for i := 0; i <= 103; i++ {
-		switch i {
-		case PadID:
-			vocab = append(vocab, "[PAD]")
-		case UnkID:
-			vocab = append(vocab, "[UNK]")
-		case ClsID:
-			vocab = append(vocab, "[CLS]")
-		case SepID:
-			vocab = append(vocab, "[SEP]")
-		case 103:
-			vocab = append(vocab, "[MASK]")
-		default:
-			vocab = append(vocab, fmt.Sprintf("[unused%d]", i))
-		}
-	}
+	vocab = appendSpecialTokens(vocab)
 	vocab = append(vocab, toyWords...)
 	t := &Toy{Vocab: vocab, Hidden: hidden}
 	t.WordEmb = randMatrix(r, len(vocab), hidden, 1)
@@ -308,4 +293,26 @@ func WriteFolder(dir string, onnx []byte, vocab []string, hidden int, f Folder) 
 		return "", err
 	}
 	return modelPath, nil
+}
+
+// appendSpecialTokens appends BERT's first 104 vocabulary entries: [PAD],
+// [UNK], [CLS], [SEP] and [MASK] at their usual IDs, the rest [unusedN].
+func appendSpecialTokens(vocab []string) []string {
+	for i := 0; i <= 103; i++ {
+		switch i {
+		case PadID:
+			vocab = append(vocab, "[PAD]")
+		case UnkID:
+			vocab = append(vocab, "[UNK]")
+		case ClsID:
+			vocab = append(vocab, "[CLS]")
+		case SepID:
+			vocab = append(vocab, "[SEP]")
+		case 103:
+			vocab = append(vocab, "[MASK]")
+		default:
+			vocab = append(vocab, fmt.Sprintf("[unused%d]", i))
+		}
+	}
+	return vocab
 }
