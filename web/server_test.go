@@ -318,6 +318,19 @@ func TestSearchModes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("gibberish finds nothing in any mode", func(t *testing.T) {
+		for _, mode := range []string{"hybrid", "vector", "lexical"} {
+			var res SearchResponse
+			s.getJSON(t, "/api/search?q=zzzqqqxx+vvkkwwj&mode="+mode, http.StatusOK, &res)
+			if len(res.Results) != 0 {
+				t.Errorf("mode %s: %d results for gibberish, want none", mode, len(res.Results))
+			}
+			doc, _ := s.page(t, "/search?q=zzzqqqxx+vvkkwwj&mode="+mode, http.StatusOK)
+			if doc.Find(`[data-testid="no-results"]`).Length() != 1 {
+				t.Errorf("mode %s: the page does not say that nothing answers", mode)
+			}
+		}
+	})
 	t.Run("home form offers every mode, hybrid first", func(t *testing.T) {
 		doc, _ := s.page(t, "/", http.StatusOK)
 		var vals []string
